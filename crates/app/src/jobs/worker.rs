@@ -1,0 +1,244 @@
+//! The worker loop: claim due jobs with a lease, run them concurrently, keep their leases alive,
+//! record outcomes (fenced), and on shutdown stop claiming, let running jobs finish within a
+//! grace period and release whatever is still running after it.
+
+use super::{JobError, JobInput, Registry};
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::Rng;
+use shortlist_store::Db;
+use shortlist_store::jobs::{self, ClaimedJob};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub concurrency: usize,
+    /// How long a claim is valid without a heartbeat; a killed worker's jobs return after this.
+    pub lease: Duration,
+    pub poll: Duration,
+    pub shutdown_grace: Duration,
+    /// First retry delay; doubles per attempt up to `retry_cap`, with jitter.
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(1000),
+            shutdown_grace: Duration::from_secs(20),
+            retry_base: Duration::from_secs(10),
+            retry_cap: Duration::from_secs(3600),
+        }
+    }
+}
+
+pub struct Worker {
+    db: Db,
+    registry: Arc<Registry>,
+    cfg: WorkerConfig,
+    id: String,
+    wake: Arc<Notify>,
+}
+
+fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now + TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// Exponential backoff with "equal jitter": half the delay fixed, half random, so retries of many
+/// jobs that failed together (an ATS outage) spread out instead of returning in a herd.
+pub fn backoff(cfg: &WorkerConfig, attempt: i32) -> Duration {
+    let exp = attempt.clamp(1, 30) as u32 - 1;
+    let full = cfg
+        .retry_base
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(cfg.retry_cap);
+    let half = full / 2;
+    half + half.mul_f64(rand::rng().random::<f64>())
+}
+
+impl Worker {
+    pub fn new(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, wake: Arc<Notify>) -> Self {
+        let id = format!("wrk_{}", uuid::Uuid::now_v7().simple());
+        Self {
+            db,
+            registry,
+            cfg,
+            id,
+            wake,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!(worker = %self.id, concurrency = self.cfg.concurrency, "worker started");
+        let mut running: JoinSet<String> = JoinSet::new();
+        let mut in_flight: HashMap<String, ClaimedJob> = HashMap::new();
+        let mut heartbeat = tokio::time::interval((self.cfg.lease / 3).max(Duration::from_millis(100)));
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let free = self.cfg.concurrency.saturating_sub(running.len());
+            if free > 0 && !shutdown.is_cancelled() {
+                let now = shortlist_store::now();
+                match jobs::claim(&self.db, &self.id, free as i64, now, after(now, self.cfg.lease)).await {
+                    Ok(claimed) => {
+                        let got = claimed.len();
+                        for job in claimed {
+                            in_flight.insert(job.id.clone(), job.clone());
+                            running.spawn(execute(
+                                self.db.clone(),
+                                self.registry.clone(),
+                                self.cfg.clone(),
+                                self.id.clone(),
+                                job,
+                            ));
+                        }
+                        if got == free {
+                            // There may be more due work; claim again before sleeping.
+                            tokio::task::yield_now().await;
+                            continue;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming jobs failed; will retry"),
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(done) = running.join_next() => {
+                    if let Ok(id) = done { in_flight.remove(&id); }
+                }
+                _ = heartbeat.tick() => self.tick().await,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.cfg.poll) => {}
+            }
+        }
+        self.drain(running, in_flight).await;
+    }
+
+    /// Extends the leases of running jobs and buries jobs that died on their last attempt.
+    async fn tick(&self) {
+        let now = shortlist_store::now();
+        if let Err(e) = jobs::heartbeat(&self.db, &self.id, now, after(now, self.cfg.lease)).await {
+            tracing::warn!(error = %e, "lease heartbeat failed");
+        }
+        if let Err(e) = jobs::bury_expired(&self.db, now).await {
+            tracing::warn!(error = %e, "burying expired jobs failed");
+        }
+    }
+
+    async fn drain(&self, mut running: JoinSet<String>, mut in_flight: HashMap<String, ClaimedJob>) {
+        tracing::info!(worker = %self.id, running = running.len(), "worker stopping: no new claims");
+        let deadline = Instant::now() + self.cfg.shutdown_grace;
+        while !running.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            tokio::select! {
+                done = running.join_next() => {
+                    if let Some(Ok(id)) = done { in_flight.remove(&id); }
+                }
+                _ = tokio::time::sleep(left.min(self.cfg.lease / 3)) => {
+                    if Instant::now() >= deadline { break; }
+                    self.tick().await;
+                }
+            }
+        }
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+        for job in in_flight.values() {
+            // Fenced: a job whose outcome was already written is left alone.
+            match jobs::release(&self.db, job, &self.id, shortlist_store::now()).await {
+                Ok(true) => tracing::info!(job = %job.id, "released unfinished job"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(job = %job.id, error = %e, "release failed; lease will expire"),
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+}
+
+async fn execute(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, worker: String, job: ClaimedJob) -> String {
+    let started = Instant::now();
+    let kind = job.kind.clone();
+    let outcome = match registry.get(&job.kind) {
+        None => Err(JobError::Permanent(anyhow::anyhow!(
+            "no handler for job kind '{}'",
+            job.kind
+        ))),
+        Some(handler) => match serde_json::from_str(&job.payload) {
+            Err(e) => Err(JobError::Permanent(anyhow::anyhow!("payload is not JSON: {e}"))),
+            Ok(payload) => {
+                let input = JobInput {
+                    id: job.id.clone(),
+                    org_id: job.org_id.clone(),
+                    attempt: job.attempts,
+                    payload,
+                };
+                handler.run(&input).await
+            }
+        },
+    };
+    metrics::histogram!("shortlist_job_duration_seconds", "kind" => kind.clone())
+        .record(started.elapsed().as_secs_f64());
+    let now = shortlist_store::now();
+    let written = match &outcome {
+        Ok(()) => {
+            metrics::counter!("shortlist_jobs_completed_total", "kind" => kind.clone()).increment(1);
+            jobs::complete(&db, &job, &worker, now).await
+        }
+        Err(e) => {
+            metrics::counter!("shortlist_job_failures_total", "kind" => kind.clone()).increment(1);
+            let retry_at = match e {
+                JobError::Retry(_) if job.attempts < job.max_attempts => Some(after(now, backoff(&cfg, job.attempts))),
+                _ => None,
+            };
+            if retry_at.is_none() {
+                metrics::counter!("shortlist_jobs_dead_total", "kind" => kind.clone()).increment(1);
+            }
+            tracing::warn!(job = %job.id, kind = %kind, attempt = job.attempts, error = %e, dead = retry_at.is_none(), "job failed");
+            jobs::fail(&db, &job, &worker, now, &e.to_string(), retry_at).await
+        }
+    };
+    match written {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(job = %job.id, "lease was lost before the outcome was recorded; a newer attempt owns the job")
+        }
+        Err(e) => {
+            tracing::warn!(job = %job.id, error = %e, "recording the outcome failed; the lease will expire and the job run again")
+        }
+    }
+    job.id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let cfg = WorkerConfig {
+            retry_base: Duration::from_secs(10),
+            retry_cap: Duration::from_secs(100),
+            ..Default::default()
+        };
+        for attempt in 1..20 {
+            let d = backoff(&cfg, attempt);
+            let full = Duration::from_secs(10)
+                .saturating_mul(2u32.pow(attempt as u32 - 1))
+                .min(Duration::from_secs(100));
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempt}: {d:?} not within [{:?}, {full:?}]",
+                full / 2
+            );
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Use cases (services), the ports they need (mail, clock-free time via `store::now`), and the
+//! background job kinds with the worker that runs them.
+
+pub mod accounts;
+pub mod error;
+pub mod jobs;
+pub mod mailer;
+pub mod passwords;
+pub mod tokens;
+
+pub use error::AppError;

@@ -1,0 +1,90 @@
+//! The composition root: the one place where the database, storage, mailer, services, job
+//! handlers and routers are wired together. `main` and every test call [`App::build`].
+
+use crate::config::{CommonArgs, ServeArgs};
+use anyhow::Context;
+use shortlist_app::accounts::Accounts;
+use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
+use shortlist_app::mailer::{LettreMailer, Mailer};
+use shortlist_app::passwords::PasswordHasher;
+use shortlist_store::{Db, MediaStore};
+use shortlist_web::{LoginLimits, WebState};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub media: MediaStore,
+    pub accounts: Accounts,
+    pub mailer: Arc<dyn Mailer>,
+    pub registry: Arc<Registry>,
+    /// Poked after local enqueues so an idle worker in this process starts at once.
+    pub wake: Arc<Notify>,
+}
+
+impl App {
+    /// Connects, migrates and wires everything. Errors name the setting at fault.
+    pub async fn build(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<App> {
+        let db = connect(common).await?;
+        let media = MediaStore::from_url(&common.storage_url()?)?;
+        let mailer: Arc<dyn Mailer> = match &serve.smtp_url {
+            Some(url) => Arc::new(LettreMailer::smtp(url, &serve.smtp_from)?),
+            None => Arc::new(LettreMailer::files(common.data_dir.join("mail"), &serve.smtp_from)?),
+        };
+        let hasher = PasswordHasher::with_cost(common.argon2_m_kib, 2);
+        let accounts = Accounts::new(db.clone(), hasher).await?;
+        let registry = Registry::default()
+            .with(Arc::new(SendEmail { mailer: mailer.clone() }))
+            .with(Arc::new(DiagMarker { media: media.clone() }));
+        Ok(App {
+            db,
+            media,
+            accounts,
+            mailer,
+            registry: Arc::new(registry),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn web_state(&self, serve: &ServeArgs, metrics: metrics_exporter_prometheus::PrometheusHandle) -> WebState {
+        let public_url = serve.public_url();
+        let public_origin = url::Url::parse(&public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| public_url.clone());
+        WebState {
+            db: self.db.clone(),
+            accounts: self.accounts.clone(),
+            metrics,
+            limits: Arc::new(LoginLimits::new(
+                serve.login_limit_per_ip,
+                serve.login_limit_per_account,
+            )),
+            secure_cookies: public_url.starts_with("https://"),
+            public_origin,
+        }
+    }
+
+    pub fn worker(&self, serve: &ServeArgs) -> Worker {
+        let secs = |s: f64| Duration::from_secs_f64(s.max(0.05));
+        let cfg = WorkerConfig {
+            concurrency: serve.worker_concurrency.max(1),
+            lease: secs(serve.job_lease_secs),
+            poll: Duration::from_millis(serve.job_poll_ms.max(10)),
+            shutdown_grace: secs(serve.shutdown_grace_secs),
+            retry_base: secs(serve.job_retry_base_secs),
+            retry_cap: Duration::from_secs(3600),
+        };
+        Worker::new(self.db.clone(), self.registry.clone(), cfg, self.wake.clone())
+    }
+}
+
+/// Connects and applies migrations (sqlx serialises concurrent migrators on Postgres with an
+/// advisory lock, so instances starting together do not race).
+pub async fn connect(common: &CommonArgs) -> anyhow::Result<Db> {
+    let url = common.database_url();
+    let db = Db::connect(&url).await?;
+    db.migrate().await.context("DATABASE_URL: applying migrations")?;
+    Ok(db)
+}

@@ -1,0 +1,145 @@
+//! Every setting, as a flag with an environment variable behind it (`shortlist serve --help`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shortlist",
+    version,
+    about = "Asynchronous video interviews and skills tests that plug into your ATS"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server: HTTP, background workers, or both.
+    Serve(ServeArgs),
+    /// Run on the embedded defaults with a demo organisation and admin account.
+    Demo(ServeArgs),
+    /// Apply database migrations and exit (they are also applied at start).
+    Migrate,
+    /// Administer organisations, users and background jobs.
+    #[command(subcommand)]
+    Admin(crate::admin::AdminCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Folder for the embedded defaults (SQLite database, media, demo mail).
+    #[arg(long, env = "SHORTLIST_DATA_DIR", default_value = "shortlist-data", global = true)]
+    pub data_dir: PathBuf,
+    /// sqlite://path/to/file.db or postgres://user:pass@host/db [default: sqlite://<data dir>/shortlist.db]
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// file:///absolute/path or s3://bucket/prefix (AWS_* variables for S3) [default: file://<data dir>/media]
+    #[arg(long, env = "STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+    /// Log output: human-readable or JSON lines.
+    #[arg(
+        long,
+        env = "SHORTLIST_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Argon2id memory cost in KiB (lower only for tests).
+    #[arg(long, env = "SHORTLIST_ARGON2_M_KIB", default_value_t = 19 * 1024, global = true, hide = true)]
+    pub argon2_m_kib: u32,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SHORTLIST_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The URL people reach this server at; used in links and e-mails. https makes cookies Secure.
+    /// [default: http://<listen>]
+    #[arg(long, env = "SHORTLIST_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// smtp://user:pass@host:587?tls=required or smtps://…; unset writes mail as .eml files
+    /// under <data dir>/mail.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    #[arg(long, env = "SMTP_FROM", default_value = "Shortlist <no-reply@shortlist.localhost>")]
+    pub smtp_from: String,
+    /// Serve HTTP only; run no background jobs.
+    #[arg(long, conflicts_with = "worker_only")]
+    pub no_worker: bool,
+    /// Run background jobs only; serve no HTTP.
+    #[arg(long)]
+    pub worker_only: bool,
+    /// Jobs one process runs at once.
+    #[arg(long, env = "SHORTLIST_WORKER_CONCURRENCY", default_value_t = 4)]
+    pub worker_concurrency: usize,
+    /// Seconds a claimed job stays leased without a heartbeat (a killed worker's jobs return after it).
+    #[arg(long, env = "SHORTLIST_JOB_LEASE_SECS", default_value_t = 60.0)]
+    pub job_lease_secs: f64,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    #[arg(long, env = "SHORTLIST_JOB_POLL_MS", default_value_t = 1000)]
+    pub job_poll_ms: u64,
+    /// First retry delay of a failed job in seconds; doubles per attempt (with jitter) up to an hour.
+    #[arg(long, env = "SHORTLIST_JOB_RETRY_BASE_SECS", default_value_t = 10.0)]
+    pub job_retry_base_secs: f64,
+    /// On shutdown, seconds to let running jobs finish before releasing them.
+    #[arg(long, env = "SHORTLIST_SHUTDOWN_GRACE_SECS", default_value_t = 20.0)]
+    pub shutdown_grace_secs: f64,
+    /// Sign-in attempts per minute per client address.
+    #[arg(long, env = "SHORTLIST_LOGIN_LIMIT_PER_IP", default_value_t = 20)]
+    pub login_limit_per_ip: u32,
+    /// Sign-in attempts per minute per account.
+    #[arg(long, env = "SHORTLIST_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 5)]
+    pub login_limit_per_account: u32,
+}
+
+impl CommonArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("shortlist.db").display()))
+    }
+
+    pub fn storage_url(&self) -> anyhow::Result<String> {
+        if let Some(u) = &self.storage_url {
+            return Ok(u.clone());
+        }
+        let dir = std::path::absolute(self.data_dir.join("media"))?;
+        Ok(url::Url::from_directory_path(&dir)
+            .map_err(|_| anyhow::anyhow!("cannot make a file URL of {}", dir.display()))?
+            .to_string())
+    }
+}
+
+impl ServeArgs {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,10 @@
+//! The `shortlist` binary's library half: configuration, the composition root and subcommands,
+//! shared with the integration tests so they run exactly what `main` runs.
+
+pub mod admin;
+pub mod app;
+pub mod config;
+pub mod serve;
+pub mod telemetry;
+
+pub use app::App;

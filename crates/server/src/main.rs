@@ -1,0 +1,62 @@
+use clap::Parser;
+use shortlist::config::{Cli, Command, ServeArgs};
+use shortlist::{App, admin, serve, telemetry};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init_logging(cli.common.log_format);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line naming what is wrong, not a panic trace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Settings that only `serve` has; the other subcommands use the defaults (mail to files).
+fn offline_serve_args() -> ServeArgs {
+    use clap::FromArgMatches;
+    let cmd = clap::Command::new("x");
+    let cmd = <ServeArgs as clap::Args>::augment_args(cmd);
+    match ServeArgs::from_arg_matches(&cmd.get_matches_from(["x"])) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let common = cli.common;
+    match cli.command {
+        Command::Serve(args) => {
+            let app = App::build(&common, &args).await?;
+            let token = CancellationToken::new();
+            serve::cancel_on_signal(token.clone());
+            serve::run(&common, &args, app, token).await
+        }
+        Command::Demo(args) => {
+            let app = App::build(&common, &args).await?;
+            let (email, password) = serve::seed_demo(&common, &app).await?;
+            println!(
+                "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n",
+                args.public_url(),
+                common.data_dir.display()
+            );
+            let token = CancellationToken::new();
+            serve::cancel_on_signal(token.clone());
+            serve::run(&common, &args, app, token).await
+        }
+        Command::Migrate => {
+            shortlist::app::connect(&common).await?;
+            println!("migrations are current");
+            Ok(())
+        }
+        Command::Admin(cmd) => {
+            let app = App::build(&common, &offline_serve_args()).await?;
+            admin::run(&app, cmd).await
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `shortlist serve` and `shortlist demo`: HTTP and workers until SIGINT/SIGTERM, then a
+//! graceful stop (in-flight requests finish, workers stop claiming and drain or release).
+
+use crate::app::App;
+use crate::config::{CommonArgs, ServeArgs};
+use anyhow::Context;
+use shortlist_store::db::redact_url;
+use std::net::SocketAddr;
+use tokio_util::sync::CancellationToken;
+
+/// Logs the effective configuration once, with secrets redacted.
+fn log_config(common: &CommonArgs, serve: &ServeArgs, storage: &str) {
+    tracing::info!(
+        database_url = %redact_url(&common.database_url()),
+        storage_url = %storage,
+        listen = %serve.listen,
+        public_url = %serve.public_url(),
+        smtp_url = %serve.smtp_url.as_deref().map(redact_url).unwrap_or_else(|| "(unset: mail written to files)".into()),
+        smtp_from = %serve.smtp_from,
+        http = !serve.worker_only,
+        worker = !serve.no_worker,
+        worker_concurrency = serve.worker_concurrency,
+        job_lease_secs = serve.job_lease_secs,
+        "effective configuration"
+    );
+}
+
+pub async fn run(common: &CommonArgs, serve: &ServeArgs, app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+    log_config(common, serve, app.media.describe());
+    let mut tasks = tokio::task::JoinSet::new();
+    if !serve.no_worker {
+        let worker = app.worker(serve);
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            worker.run(token).await;
+            Ok::<(), anyhow::Error>(())
+        });
+    }
+    if !serve.worker_only {
+        let listener = tokio::net::TcpListener::bind(&serve.listen)
+            .await
+            .with_context(|| format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen))?;
+        let router = shortlist_web::router(app.web_state(serve, crate::telemetry::metrics_handle()));
+        tracing::info!(address = %listener.local_addr()?, "listening");
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { token.cancelled().await })
+                .await
+                .context("HTTP server failed")
+        });
+    }
+    while let Some(res) = tasks.join_next().await {
+        res??;
+    }
+    app.db.close().await;
+    Ok(())
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM.
+pub fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    token.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutdown requested");
+        token.cancel();
+    });
+}
+
+/// Creates the demo organisation and admin on first run; later runs reuse them. The generated
+/// password is kept (owner-only file) in the data folder so it can be printed again.
+pub async fn seed_demo(common: &CommonArgs, app: &App) -> anyhow::Result<(String, String)> {
+    let email = "admin@demo.shortlist.localhost".to_string();
+    let cred_file = common.data_dir.join("demo-credentials.txt");
+    if shortlist_store::orgs::find_by_slug(&app.db, "demo").await?.is_none() {
+        let org = app
+            .accounts
+            .create_org("Demo Company", Some("demo"), true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let org_id = org.org_id()?;
+        let (_, password) = app
+            .accounts
+            .create_user(&org_id, &email, "Demo Admin", shortlist_domain::Role::Admin, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let password = password.unwrap_or_default();
+        write_private(&cred_file, &format!("{email}\n{password}\n"))?;
+    }
+    let saved = std::fs::read_to_string(&cred_file).unwrap_or_default();
+    let password = saved
+        .lines()
+        .nth(1)
+        .unwrap_or("(see `shortlist admin user reset-password`)")
+        .to_string();
+    Ok((email, password))
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(content.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Sign-in, sign-out, password change, and the extractors that identify the caller.
+
+use crate::WebState;
+use crate::error::{ApiError, PageError};
+use crate::pages::{self, render};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+use shortlist_app::AppError;
+use shortlist_app::accounts::CurrentUser;
+use shortlist_app::tokens;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "shortlist_session";
+
+pub fn ui_routes() -> Router<WebState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/password", post(change_password))
+}
+
+pub fn api_routes() -> Router<WebState> {
+    Router::new().route("/me", get(me))
+}
+
+async fn user_from_cookie(parts: &Parts, state: &WebState) -> Result<Option<(CurrentUser, String)>, AppError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    Ok(state.accounts.session(&token).await?.map(|u| (u, token)))
+}
+
+/// A signed-in user on a page; anyone else is sent to the sign-in page.
+pub struct PageUser(pub CurrentUser, pub String);
+
+impl FromRequestParts<WebState> for PageUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        match user_from_cookie(parts, state).await {
+            Ok(Some((u, token))) => Ok(PageUser(u, token)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(PageError(e).into_response()),
+        }
+    }
+}
+
+/// A signed-in user on the API; anyone else gets a 401 problem.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<WebState> for ApiUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        match user_from_cookie(parts, state).await? {
+            Some((u, _)) => Ok(ApiUser(u)),
+            None => Err(ApiError(AppError::Unauthorized)),
+        }
+    }
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site (the
+/// `Sec-Fetch-Site`/`Origin` check of Go 1.25's CrossOriginProtection). Clients that are not
+/// browsers send neither header and pass; they authenticate by other means.
+pub async fn cross_origin_guard(State(s): State<WebState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let allowed = match (site, origin) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, None) => true,
+        (None, Some(o)) => {
+            o == s.public_origin || host.is_some_and(|h| o.split_once("://").is_some_and(|(_, rest)| rest == h))
+        }
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        crate::error::page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form was sent from another site.",
+        )
+    }
+}
+
+/// The CSRF token of the session must come back with every form a signed-in user posts.
+fn check_csrf(user: &CurrentUser, sent: &str) -> Result<(), PageError> {
+    if tokens::equal(&user.csrf_token, sent) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden(
+            "The form has expired. Reload the page and try again.".into(),
+        )))
+    }
+}
+
+async fn home(PageUser(user, _): PageUser) -> Response {
+    render(StatusCode::OK, &pages::Home::new(&user))
+}
+
+async fn login_page(State(s): State<WebState>, jar: CookieJar) -> Response {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        if let Ok(Some(_)) = s.accounts.session(c.value()).await {
+            return Redirect::to("/").into_response();
+        }
+    }
+    render(
+        StatusCode::OK,
+        &pages::Login {
+            email: String::new(),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let again = |status, error: String| {
+        render(
+            status,
+            &pages::Login {
+                email: f.email.clone(),
+                error: Some(error),
+            },
+        )
+    };
+    if let Err(wait) = s.limits.check(peer.ip(), &f.email) {
+        let mut resp = again(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many sign-in attempts. Try again in {wait} seconds."),
+        );
+        if let Ok(v) = wait.to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    match s.accounts.login(&f.email, &f.password).await {
+        Ok(session) => {
+            let cookie = Cookie::build((SESSION_COOKIE, session.token))
+                .http_only(true)
+                .secure(s.secure_cookies)
+                .same_site(SameSite::Lax)
+                .path("/")
+                .expires(time_of(session.expires_at));
+            (jar.add(cookie), Redirect::to("/")).into_response()
+        }
+        Err(AppError::Unauthorized) => again(
+            StatusCode::UNAUTHORIZED,
+            "The e-mail or password is not correct.".into(),
+        ),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+fn time_of(t: chrono::DateTime<chrono::Utc>) -> axum_extra::extract::cookie::Expiration {
+    match cookie::time::OffsetDateTime::from_unix_timestamp(t.timestamp()) {
+        Ok(dt) => dt.into(),
+        Err(_) => axum_extra::extract::cookie::Expiration::Session,
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(s): State<WebState>,
+    PageUser(user, token): PageUser,
+    jar: CookieJar,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &f.csrf)?;
+    s.accounts.logout(&token).await?;
+    let gone = Cookie::build((SESSION_COOKIE, "")).path("/");
+    Ok((jar.remove(gone), Redirect::to("/login")).into_response())
+}
+
+async fn account_page(PageUser(user, _): PageUser) -> Response {
+    render(StatusCode::OK, &pages::Account::new(&user, None, &[]))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(s): State<WebState>,
+    PageUser(user, _): PageUser,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &f.csrf)?;
+    match s
+        .accounts
+        .change_password(&user, &f.current_password, &f.new_password, &f.confirm_password)
+        .await
+    {
+        Ok(()) => {
+            let notice = "Your password was changed. Your other sessions were signed out.".to_string();
+            Ok(render(StatusCode::OK, &pages::Account::new(&user, Some(notice), &[])))
+        }
+        Err(AppError::Validation { fields }) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &pages::Account::new(&user, None, &fields),
+        )),
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Me {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    org: MeOrg,
+}
+
+#[derive(serde::Serialize)]
+struct MeOrg {
+    id: String,
+    name: String,
+}
+
+async fn me(ApiUser(u): ApiUser) -> Json<Me> {
+    Json(Me {
+        id: u.user_id.to_string(),
+        email: u.email,
+        name: u.name,
+        role: u.role.to_string(),
+        org: MeOrg {
+            id: u.org_id.to_string(),
+            name: u.org_name,
+        },
+    })
+}
