@@ -35,7 +35,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::build(&common, &args).await?;
             let token = CancellationToken::new();
             serve::cancel_on_signal(token.clone());
-            serve::run(&common, &args, app, token).await
+            serve::run(&common, &args, app, None, token).await
         }
         Command::Demo(args) => {
             let app = App::build(&common, &args).await?;
@@ -47,7 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let token = CancellationToken::new();
             serve::cancel_on_signal(token.clone());
-            serve::run(&common, &args, app, token).await
+            serve::run(&common, &args, app, None, token).await
         }
         Command::Migrate => {
             shortlist::app::connect(&common).await?;

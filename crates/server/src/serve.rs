@@ -25,7 +25,22 @@ fn log_config(common: &CommonArgs, serve: &ServeArgs, storage: &str) {
     );
 }
 
-pub async fn run(common: &CommonArgs, serve: &ServeArgs, app: App, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// Binds the HTTP listener named by SHORTLIST_LISTEN.
+pub async fn bind(serve: &ServeArgs) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&serve.listen)
+        .await
+        .with_context(|| format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen))
+}
+
+/// Runs until `shutdown`. `listener` may be bound by the caller (tests bind port 0 first);
+/// otherwise SHORTLIST_LISTEN is bound here.
+pub async fn run(
+    common: &CommonArgs,
+    serve: &ServeArgs,
+    app: App,
+    listener: Option<tokio::net::TcpListener>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     log_config(common, serve, app.media.describe());
     let mut tasks = tokio::task::JoinSet::new();
     if !serve.no_worker {
@@ -37,9 +52,10 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, app: App, shutdown: Can
         });
     }
     if !serve.worker_only {
-        let listener = tokio::net::TcpListener::bind(&serve.listen)
-            .await
-            .with_context(|| format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen))?;
+        let listener = match listener {
+            Some(l) => l,
+            None => bind(serve).await?,
+        };
         let router = shortlist_web::router(app.web_state(serve, crate::telemetry::metrics_handle()));
         tracing::info!(address = %listener.local_addr()?, "listening");
         let token = shutdown.clone();
