@@ -1,0 +1,43 @@
+//! Child `shortlist` processes that are killed when dropped.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+
+pub struct Proc(pub Child);
+
+impl Proc {
+    /// Starts the real binary with `args`; output goes to `log` so a failure can be read.
+    pub fn start(args: &[String], log: &std::path::Path) -> Proc {
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        let err = out.try_clone().unwrap();
+        let child = Command::new(super::bin())
+            .args(args)
+            .env("RUST_LOG", "info,sqlx=warn")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        Proc(child)
+    }
+
+    /// SIGKILL: no chance to release leases or finish anything.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
