@@ -38,10 +38,10 @@ fn detail_of(e: &AppError) -> String {
 }
 
 fn retry_after(e: &AppError, resp: &mut Response) {
-    if let AppError::RateLimited { retry_after_secs } = e {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    if let AppError::RateLimited { retry_after_secs } = e
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }
 

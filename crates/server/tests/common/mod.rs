@@ -99,7 +99,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         let mut args: Vec<String> = base_args(&db, data.path());
         args.extend(["serve", "--listen", &addr.to_string(), "--job-poll-ms", "50"].map(String::from));
-        if !extra.iter().any(|a| *a == "--public-url") {
+        if !extra.contains(&"--public-url") {
             args.extend(["--public-url".to_string(), base.clone()]);
         }
         if let Ok(smtp) = std::env::var("TEST_SMTP_URL") {
@@ -177,10 +177,10 @@ pub async fn mails_to(rcpt: &str, min: usize, timeout: Duration) -> Vec<String> 
                     let meta: serde_json::Value =
                         serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_default()).unwrap_or_default();
                     let to = meta["rcpt_tos"].as_array().cloned().unwrap_or_default();
-                    if to.iter().any(|t| t.as_str() == Some(rcpt)) {
-                        if let Ok(eml) = std::fs::read_to_string(p.with_extension("eml")) {
-                            found.push(eml);
-                        }
+                    if to.iter().any(|t| t.as_str() == Some(rcpt))
+                        && let Ok(eml) = std::fs::read_to_string(p.with_extension("eml"))
+                    {
+                        found.push(eml);
                     }
                 }
             }
