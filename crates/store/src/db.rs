@@ -132,8 +132,14 @@ impl Db {
 
     /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock meanwhile, so
     /// several instances starting together apply each migration once.
+    /// SQLite has no advisory lock, so there several processes serialise on an OS file lock
+    /// next to the database file instead.
     pub async fn migrate(&self) -> Result<(), DbError> {
         let m = self.migrator();
+        let _guard = match self {
+            Db::Sqlite(pool) => Some(lock_file(pool.connect_options().get_filename()).await?),
+            Db::Postgres(_) => None,
+        };
         let res = on_db!(self, pool => m.run(pool).await);
         res.map_err(|e| DbError::Migration(e.to_string()))
     }
@@ -166,6 +172,27 @@ impl Db {
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
+}
+
+/// Holds an exclusive lock on `<database file>.migrate-lock` until dropped.
+async fn lock_file(db_file: &std::path::Path) -> Result<Option<std::fs::File>, DbError> {
+    let mut name = db_file.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let file = match std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+    {
+        Ok(f) => f,
+        // In-memory databases have no folder to lock in, and no second process to race with.
+        Err(_) => return Ok(None),
+    };
+    let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| DbError::Migration(e.to_string()))?
+        .map_err(|e| DbError::Migration(format!("locking {}: {e}", std::path::Path::new(&name).display())))?;
+    Ok(Some(locked))
 }
 
 /// Hides the password part of a connection URL for logs and error messages.
