@@ -156,7 +156,10 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
             }
         }
         AdminCommand::User(UserCommand::ResetPassword { email }) => {
-            let p = app.accounts.reset_password(&email).await.map_err(app_err)?;
+            let p = match app.accounts.reset_password(&email).await {
+                Err(shortlist_app::AppError::NotFound) => bail!("no user with e-mail {}", email.trim().to_lowercase()),
+                other => other.map_err(app_err)?,
+            };
             println!("new password for {}: {p}", email.trim().to_lowercase());
         }
         AdminCommand::Jobs(JobsCommand::Dead { limit }) => {

@@ -17,7 +17,8 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Settings that only `serve` has; the other subcommands use the defaults (mail to files).
+/// `serve` settings for the other subcommands: defaults plus the same environment variables a
+/// server on this installation reads, so `admin` builds the app exactly as `serve` does.
 fn offline_serve_args() -> ServeArgs {
     use clap::FromArgMatches;
     let cmd = clap::Command::new("x");

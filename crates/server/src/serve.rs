@@ -104,20 +104,28 @@ pub fn cancel_on_signal(token: CancellationToken) {
 pub async fn seed_demo(common: &CommonArgs, app: &App) -> anyhow::Result<(String, String)> {
     let email = "admin@demo.shortlist.localhost".to_string();
     let cred_file = common.data_dir.join("demo-credentials.txt");
-    if shortlist_store::orgs::find_by_slug(&app.db, "demo").await?.is_none() {
-        let org = app
+    let org_id = match shortlist_store::orgs::find_by_slug(&app.db, "demo").await? {
+        Some(org) => org.org_id()?,
+        None => app
             .accounts
             .create_org("Demo Company", Some("demo"), true)
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let org_id = org.org_id()?;
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .org_id()?,
+    };
+    // Checked separately from the organisation so a run interrupted between the two steps is
+    // completed by the next one.
+    let known = shortlist_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if shortlist_store::users::find_by_email(&app.db, &org_id, &known)
+        .await?
+        .is_none()
+    {
         let (_, password) = app
             .accounts
             .create_user(&org_id, &email, "Demo Admin", shortlist_domain::Role::Admin, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let password = password.unwrap_or_default();
-        write_private(&cred_file, &format!("{email}\n{password}\n"))?;
+        write_private(&cred_file, &format!("{email}\n{}\n", password.unwrap_or_default()))?;
     }
     let saved = std::fs::read_to_string(&cred_file).unwrap_or_default();
     let password = saved

@@ -112,10 +112,10 @@ async fn home(PageUser(user, _): PageUser) -> Response {
 }
 
 async fn login_page(State(s): State<WebState>, jar: CookieJar) -> Response {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        if let Ok(Some(_)) = s.accounts.session(c.value()).await {
-            return Redirect::to("/").into_response();
-        }
+    if let Some(c) = jar.get(SESSION_COOKIE)
+        && let Ok(Some(_)) = s.accounts.session(c.value()).await
+    {
+        return Redirect::to("/").into_response();
     }
     render(
         StatusCode::OK,

@@ -24,7 +24,17 @@ impl LoginLimits {
     /// Ok, or the number of seconds until the next attempt is allowed.
     pub fn check(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
         let now = DefaultClock::default().now();
-        let wait = |e: governor::NotUntil<_>| e.wait_time_from(now).as_secs().max(1);
+        // Rounded up: a client that waits exactly Retry-After seconds must get through.
+        let wait = |e: governor::NotUntil<_>| {
+            let d = e.wait_time_from(now);
+            (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+        };
+        // Keys of clients that went quiet are dropped now and then, so someone cycling through
+        // many addresses or e-mails cannot grow the tables without bound.
+        if self.per_ip.len() + self.per_account.len() > 10_000 {
+            self.per_ip.retain_recent();
+            self.per_account.retain_recent();
+        }
         self.per_ip.check_key(&ip).map_err(wait)?;
         self.per_account
             .check_key(&account.trim().to_lowercase())
@@ -52,5 +62,17 @@ mod tests {
         }
         assert!(l.check(ip, "A@x.org ").is_err(), "same account, other spelling");
         assert!(l.check(ip, "b@x.org").is_ok());
+    }
+
+    #[test]
+    fn retry_after_is_rounded_up() {
+        // 3 a minute: one attempt comes back every 20 s, so just after the burst the wait is a
+        // hair under 20 s and must be announced as 20, not 19.
+        let l = LoginLimits::new(100, 3);
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        for _ in 0..3 {
+            assert!(l.check(ip, "a@x.org").is_ok());
+        }
+        assert_eq!(l.check(ip, "a@x.org"), Err(20));
     }
 }

@@ -1,0 +1,57 @@
+//! Shared bits of the benchmarks: where results go and how they are written.
+
+use std::path::PathBuf;
+
+/// One measured pair: ours against an anchor run in the same process, same machine, same minute.
+pub struct Comparison {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub ours: f64,
+    pub anchor: f64,
+    pub anchor_name: &'static str,
+    pub detail: String,
+}
+
+impl Comparison {
+    pub fn ratio(&self) -> f64 {
+        if self.anchor > 0.0 {
+            self.ours / self.anchor
+        } else {
+            0.0
+        }
+    }
+
+    /// Prints the result and writes `bench/results/<name>.json` and `.md`.
+    pub fn write(&self) -> anyhow::Result<()> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results");
+        std::fs::create_dir_all(&dir)?;
+        let json = serde_json::json!({
+            "name": self.name, "unit": self.unit, "ours": self.ours, "anchor": self.anchor,
+            "anchor_name": self.anchor_name, "ratio": self.ratio(), "detail": self.detail,
+        });
+        std::fs::write(
+            dir.join(format!("{}.json", self.name)),
+            serde_json::to_string_pretty(&json)?,
+        )?;
+        let md = format!(
+            "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {:.2} |\n\n{}\n",
+            self.name,
+            self.unit,
+            self.ours,
+            self.anchor_name,
+            self.anchor,
+            self.ratio(),
+            self.detail
+        );
+        std::fs::write(dir.join(format!("{}.md", self.name)), &md)?;
+        println!("{md}");
+        Ok(())
+    }
+}
+
+/// The database to run on: BENCH_DATABASE_URL (e.g. a fresh Postgres database), else a
+/// temporary SQLite file.
+pub fn database_url(tmp: &tempfile::TempDir) -> String {
+    std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", tmp.path().join("bench.db").display()))
+}
