@@ -212,8 +212,9 @@ pub fn redact_url(raw: &str) -> String {
             let _ = u.set_password(Some("REDACTED"));
             u.to_string()
         }
-        Ok(u) => u.to_string(),
-        Err(_) => raw.split('@').next_back().unwrap_or_default().to_string(),
+        Ok(u) if !u.cannot_be_a_base() => u.to_string(),
+        // Not a URL we understand: keep only what follows the last '@', where a secret cannot be.
+        _ => raw.rsplit('@').next().unwrap_or_default().to_string(),
     }
 }
 
