@@ -37,7 +37,8 @@ async fn ours(db: &Db, n: usize) -> anyhow::Result<f64> {
     };
     let stop = CancellationToken::new();
     let started = Instant::now();
-    let worker = Worker::new(db.clone(), registry, cfg, Arc::new(tokio::sync::Notify::new()));
+    let clock = Arc::new(shortlist_app::clock::SystemClock);
+    let worker = Worker::new(db.clone(), registry, cfg, Arc::new(tokio::sync::Notify::new()), clock);
     let handle = tokio::spawn(worker.run(stop.clone()));
     loop {
         let done = jobs::counts(db)

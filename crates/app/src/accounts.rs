@@ -245,6 +245,8 @@ fn password_changed_mail(org: &OrgId, to: &str, name: &str) -> NewJob {
              If you did not do this, contact your organisation's administrator at once.\n"
         ),
         dedup_id: dedup_id.clone(),
+        html: None,
+        reply_to: None,
     };
     let payload = serde_json::to_value(&mail).unwrap_or_default();
     NewJob::new(SendEmail::KIND, payload)

@@ -2,10 +2,13 @@
 //! background job kinds with the worker that runs them.
 
 pub mod accounts;
+pub mod clock;
 pub mod error;
 pub mod jobs;
+pub mod links;
 pub mod mailer;
 pub mod passwords;
+pub mod recruiting;
 pub mod tokens;
 
 pub use error::AppError;

@@ -2,7 +2,7 @@
 //! each message as an .eml file so a newcomer can still read what would have been sent.
 
 use async_trait::async_trait;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -16,11 +16,26 @@ pub struct OutgoingEmail {
     pub text: String,
     /// Becomes the Message-ID, so a message sent twice after a crash can be recognised.
     pub dedup_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+}
+
+/// Whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The server refused for good (5xx: unknown mailbox, rejected address).
+    #[error("rejected: {0}")]
+    Permanent(String),
+    /// Network trouble, 4xx, a full queue: try later.
+    #[error("{0}")]
+    Transient(String),
 }
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &OutgoingEmail) -> anyhow::Result<()>;
+    async fn send(&self, mail: &OutgoingEmail) -> Result<(), MailError>;
     fn describe(&self) -> String;
 }
 
@@ -63,28 +78,43 @@ fn parse_from(from: &str) -> anyhow::Result<Mailbox> {
 
 #[async_trait]
 impl Mailer for LettreMailer {
-    async fn send(&self, mail: &OutgoingEmail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &OutgoingEmail) -> Result<(), MailError> {
+        let bad = |what: &str, e: String| MailError::Permanent(format!("{what}: {e}"));
         let to: Mailbox = mail
             .to
             .parse()
-            .map_err(|e| anyhow::anyhow!("bad recipient {}: {e}", mail.to))?;
+            .map_err(|e: lettre::address::AddressError| bad("recipient", e.to_string()))?;
         let domain = self.from.email.domain().to_string();
-        let msg = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
-            .message_id(Some(format!("<{}@{}>", mail.dedup_id, domain)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text.clone())?;
-        match &self.transport {
-            Transport::Smtp(t) => {
-                t.send(msg).await?;
-            }
-            Transport::Files(t, _) => {
-                t.send(msg).await?;
-            }
+            .message_id(Some(format!("<{}@{}>", mail.dedup_id, domain)));
+        if let Some(r) = &mail.reply_to {
+            let r: Mailbox = r
+                .parse()
+                .map_err(|e: lettre::address::AddressError| bad("reply-to", e.to_string()))?;
+            builder = builder.reply_to(r);
         }
-        Ok(())
+        let msg = match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text.clone(), html.clone())),
+            None => builder.header(ContentType::TEXT_PLAIN).body(mail.text.clone()),
+        }
+        .map_err(|e| bad("message", e.to_string()))?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Permanent(e.to_string())
+                } else {
+                    MailError::Transient(e.to_string())
+                }
+            }),
+            Transport::Files(t, _) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Transient(e.to_string())),
+        }
     }
 
     fn describe(&self) -> String {

@@ -60,6 +60,11 @@ macro_rules! prefixed_id {
 prefixed_id!(OrgId, "org");
 prefixed_id!(UserId, "usr");
 prefixed_id!(JobId, "job");
+prefixed_id!(TemplateId, "tpl");
+prefixed_id!(TemplateVersionId, "tpv");
+prefixed_id!(PositionId, "pos");
+prefixed_id!(CandidateId, "cand");
+prefixed_id!(InvitationId, "inv");
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,10 @@ pub mod email;
 pub mod ids;
 pub mod role;
 pub mod slug;
+pub mod template;
 
 pub use email::Email;
-pub use ids::{JobId, OrgId, UserId};
+pub use ids::{CandidateId, InvitationId, JobId, OrgId, PositionId, TemplateId, TemplateVersionId, UserId};
 pub use role::Role;
 pub use slug::Slug;
 

@@ -4,9 +4,13 @@
 use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_app::accounts::Accounts;
+use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
+use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
 use shortlist_app::passwords::PasswordHasher;
+use shortlist_app::recruiting::Recruiting;
+use shortlist_app::recruiting::jobs::{ExpireInvitation, InvitationMail, PriorInvitationNotice};
 use shortlist_store::{Db, MediaStore};
 use shortlist_web::{LoginLimits, WebState};
 use std::sync::Arc;
@@ -18,6 +22,8 @@ pub struct App {
     pub db: Db,
     pub media: MediaStore,
     pub accounts: Accounts,
+    pub recruiting: Recruiting,
+    pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub registry: Arc<Registry>,
     /// Poked after local enqueues so an idle worker in this process starts at once.
@@ -27,6 +33,15 @@ pub struct App {
 impl App {
     /// Connects, migrates and wires everything. Errors name the setting at fault.
     pub async fn build(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<App> {
+        Self::build_with_clock(common, serve, Arc::new(SystemClock)).await
+    }
+
+    /// Tests pass a clock they can move (reminders, expiry).
+    pub async fn build_with_clock(
+        common: &CommonArgs,
+        serve: &ServeArgs,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<App> {
         let db = connect(common).await?;
         let media = MediaStore::from_url(&common.storage_url()?)?;
         let mailer: Arc<dyn Mailer> = match &serve.smtp_url {
@@ -35,16 +50,36 @@ impl App {
         };
         let hasher = PasswordHasher::with_cost(common.argon2_m_kib, 2);
         let accounts = Accounts::new(db.clone(), hasher).await?;
+        let links = LinkSigner::new(&common.secret_key()?, &serve.public_url());
+        let recruiting = Recruiting {
+            db: db.clone(),
+            clock: clock.clone(),
+            links,
+        };
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
-            .with(Arc::new(DiagMarker { media: media.clone() }));
+            .with(Arc::new(DiagMarker { media: media.clone() }))
+            .with(Arc::new(InvitationMail {
+                recruiting: recruiting.clone(),
+                mailer: mailer.clone(),
+            }))
+            .with(Arc::new(ExpireInvitation {
+                recruiting: recruiting.clone(),
+            }))
+            .with(Arc::new(PriorInvitationNotice {
+                recruiting: recruiting.clone(),
+                mailer: mailer.clone(),
+            }));
+        let wake = Arc::new(Notify::new());
         Ok(App {
             db,
             media,
             accounts,
+            recruiting,
+            clock,
             mailer,
             registry: Arc::new(registry),
-            wake: Arc::new(Notify::new()),
+            wake,
         })
     }
 
@@ -56,6 +91,8 @@ impl App {
         WebState {
             db: self.db.clone(),
             accounts: self.accounts.clone(),
+            recruiting: self.recruiting.clone(),
+            wake: self.wake.clone(),
             metrics,
             limits: Arc::new(LoginLimits::new(
                 serve.login_limit_per_ip,
@@ -76,7 +113,13 @@ impl App {
             retry_base: secs(serve.job_retry_base_secs),
             retry_cap: Duration::from_secs(3600),
         };
-        Worker::new(self.db.clone(), self.registry.clone(), cfg, self.wake.clone())
+        Worker::new(
+            self.db.clone(),
+            self.registry.clone(),
+            cfg,
+            self.wake.clone(),
+            self.clock.clone(),
+        )
     }
 }
 

@@ -49,6 +49,10 @@ pub struct CommonArgs {
         global = true
     )]
     pub log_format: LogFormat,
+    /// Secret that signs candidate links (at least 32 characters). Every instance of one
+    /// installation needs the same value. [default: generated once into <data dir>/secret.key]
+    #[arg(long, env = "SHORTLIST_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// Argon2id memory cost in KiB (lower only for tests).
     #[arg(long, env = "SHORTLIST_ARGON2_M_KIB", default_value_t = 19 * 1024, global = true, hide = true)]
     pub argon2_m_kib: u32,
@@ -106,6 +110,29 @@ pub struct ServeArgs {
 }
 
 impl CommonArgs {
+    /// The configured secret, or the one kept in the data folder (created on first use).
+    pub fn secret_key(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(k) = &self.secret_key {
+            anyhow::ensure!(k.len() >= 32, "SHORTLIST_SECRET_KEY must be at least 32 characters");
+            return Ok(k.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let k = existing.trim();
+            anyhow::ensure!(
+                k.len() >= 32,
+                "{} is too short; delete it to make a new one",
+                path.display()
+            );
+            return Ok(k.as_bytes().to_vec());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let k = shortlist_app::tokens::generate("sk");
+        crate::serve::write_private(&path, &k)?;
+        tracing::warn!(path = %path.display(), "generated a secret key; set SHORTLIST_SECRET_KEY to share one between instances");
+        Ok(k.into_bytes())
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

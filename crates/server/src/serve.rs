@@ -136,7 +136,7 @@ pub async fn seed_demo(common: &CommonArgs, app: &App) -> anyhow::Result<(String
     Ok((email, password))
 }
 
-fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

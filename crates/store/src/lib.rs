@@ -5,11 +5,16 @@
 //! [`on_db!`]/[`on_tx!`], which expand the same expression for each concrete sqlx driver. Every
 //! repository function that touches tenant data takes the `OrgId` first.
 
+pub mod candidates;
 pub mod db;
+pub mod invitations;
 pub mod jobs;
 pub mod media;
 pub mod orgs;
+pub mod positions;
 pub mod sessions;
+pub mod settings;
+pub mod templates;
 pub mod users;
 
 pub use db::{Backend, Db, DbError, Tx};

@@ -14,6 +14,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use shortlist_app::AppError;
 use shortlist_app::accounts::CurrentUser;
+use shortlist_app::recruiting::Actor;
 use shortlist_app::tokens;
 use std::net::SocketAddr;
 
@@ -67,6 +68,29 @@ impl FromRequestParts<WebState> for ApiUser {
     }
 }
 
+/// The caller of an API route as an [`Actor`]. Today a signed-in user; the partner API adds
+/// partner keys and company API keys here without handlers changing.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<WebState> for ApiActor {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let ApiUser(u) = ApiUser::from_request_parts(parts, state).await?;
+        Ok(ApiActor(Actor::user(&u)))
+    }
+}
+
+/// A signed-in user on a page, with the [`Actor`] the services take.
+pub struct PageActor(pub Actor, pub CurrentUser);
+
+impl FromRequestParts<WebState> for PageActor {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let PageUser(u, _) = PageUser::from_request_parts(parts, state).await?;
+        Ok(PageActor(Actor::user(&u), u))
+    }
+}
+
 /// Refuses state-changing requests that a browser marks as coming from another site (the
 /// `Sec-Fetch-Site`/`Origin` check of Go 1.25's CrossOriginProtection). Clients that are not
 /// browsers send neither header and pass; they authenticate by other means.
@@ -97,7 +121,7 @@ pub async fn cross_origin_guard(State(s): State<WebState>, req: Request, next: N
 }
 
 /// The CSRF token of the session must come back with every form a signed-in user posts.
-fn check_csrf(user: &CurrentUser, sent: &str) -> Result<(), PageError> {
+pub fn check_csrf(user: &CurrentUser, sent: &str) -> Result<(), PageError> {
     if tokens::equal(&user.csrf_token, sent) {
         Ok(())
     } else {

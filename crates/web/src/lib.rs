@@ -1,11 +1,14 @@
 //! HTTP surfaces. One router function per surface, merged in [`router`].
 
+mod api;
 mod auth;
+mod candidate;
 mod error;
 mod health;
 mod limits;
 mod pages;
 mod telemetry;
+mod ui;
 
 pub use error::{ApiError, PageError};
 pub use limits::LoginLimits;
@@ -13,6 +16,7 @@ pub use limits::LoginLimits;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shortlist_app::accounts::Accounts;
+use shortlist_app::recruiting::Recruiting;
 use shortlist_store::Db;
 use std::sync::Arc;
 
@@ -21,6 +25,9 @@ use std::sync::Arc;
 pub struct WebState {
     pub db: Db,
     pub accounts: Accounts,
+    pub recruiting: Recruiting,
+    /// Poked after a request enqueued jobs, so this process's worker starts on them at once.
+    pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,
     pub limits: Arc<LoginLimits>,
     /// Origin of SHORTLIST_PUBLIC_URL (scheme://host[:port]); forms from elsewhere are refused.
@@ -34,7 +41,12 @@ pub fn router(state: WebState) -> Router {
     let app = Router::new()
         .merge(health::routes())
         .merge(auth::ui_routes())
-        .nest("/api/v1", auth::api_routes().fallback(error::api_not_found))
+        .merge(ui::routes())
+        .merge(candidate::routes())
+        .nest(
+            "/api/v1",
+            auth::api_routes().merge(api::routes()).fallback(error::api_not_found),
+        )
         .fallback(error::page_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

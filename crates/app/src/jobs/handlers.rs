@@ -24,7 +24,11 @@ impl JobHandler for SendEmail {
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
         let mail: OutgoingEmail =
             serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Permanent(e.into()))?;
-        self.mailer.send(&mail).await.map_err(JobError::Retry)
+        match self.mailer.send(&mail).await {
+            Ok(()) => Ok(()),
+            Err(e @ crate::mailer::MailError::Permanent(_)) => Err(JobError::Permanent(e.into())),
+            Err(e) => Err(JobError::Retry(e.into())),
+        }
     }
 }
 

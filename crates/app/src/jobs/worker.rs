@@ -3,6 +3,7 @@
 //! grace period and release whatever is still running after it.
 
 use super::{JobError, JobInput, Registry};
+use crate::clock::Clock;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use shortlist_store::Db;
@@ -45,6 +46,7 @@ pub struct Worker {
     cfg: WorkerConfig,
     id: String,
     wake: Arc<Notify>,
+    clock: Arc<dyn Clock>,
 }
 
 fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
@@ -64,7 +66,7 @@ pub fn backoff(cfg: &WorkerConfig, attempt: i32) -> Duration {
 }
 
 impl Worker {
-    pub fn new(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, wake: Arc<Notify>) -> Self {
+    pub fn new(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, wake: Arc<Notify>, clock: Arc<dyn Clock>) -> Self {
         let id = format!("wrk_{}", uuid::Uuid::now_v7().simple());
         Self {
             db,
@@ -72,6 +74,7 @@ impl Worker {
             cfg,
             id,
             wake,
+            clock,
         }
     }
 
@@ -88,7 +91,7 @@ impl Worker {
         loop {
             let free = self.cfg.concurrency.saturating_sub(running.len());
             if free > 0 && !shutdown.is_cancelled() {
-                let now = shortlist_store::now();
+                let now = self.clock.now();
                 match jobs::claim(&self.db, &self.id, free as i64, now, after(now, self.cfg.lease)).await {
                     Ok(claimed) => {
                         let got = claimed.len();
@@ -99,6 +102,7 @@ impl Worker {
                                 self.registry.clone(),
                                 self.cfg.clone(),
                                 self.id.clone(),
+                                self.clock.clone(),
                                 job,
                             ));
                         }
@@ -126,7 +130,7 @@ impl Worker {
 
     /// Extends the leases of running jobs and buries jobs that died on their last attempt.
     async fn tick(&self) {
-        let now = shortlist_store::now();
+        let now = self.clock.now();
         if let Err(e) = jobs::heartbeat(&self.db, &self.id, now, after(now, self.cfg.lease)).await {
             tracing::warn!(error = %e, "lease heartbeat failed");
         }
@@ -154,7 +158,7 @@ impl Worker {
         while running.join_next().await.is_some() {}
         for job in in_flight.values() {
             // Fenced: a job whose outcome was already written is left alone.
-            match jobs::release(&self.db, job, &self.id, shortlist_store::now()).await {
+            match jobs::release(&self.db, job, &self.id, self.clock.now()).await {
                 Ok(true) => tracing::info!(job = %job.id, "released unfinished job"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(job = %job.id, error = %e, "release failed; lease will expire"),
@@ -164,7 +168,14 @@ impl Worker {
     }
 }
 
-async fn execute(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, worker: String, job: ClaimedJob) -> String {
+async fn execute(
+    db: Db,
+    registry: Arc<Registry>,
+    cfg: WorkerConfig,
+    worker: String,
+    clock: Arc<dyn Clock>,
+    job: ClaimedJob,
+) -> String {
     let started = Instant::now();
     let kind = job.kind.clone();
     let outcome = match registry.get(&job.kind) {
@@ -187,7 +198,7 @@ async fn execute(db: Db, registry: Arc<Registry>, cfg: WorkerConfig, worker: Str
     };
     metrics::histogram!("shortlist_job_duration_seconds", "kind" => kind.clone())
         .record(started.elapsed().as_secs_f64());
-    let now = shortlist_store::now();
+    let now = clock.now();
     let written = match &outcome {
         Ok(()) => {
             metrics::counter!("shortlist_jobs_completed_total", "kind" => kind.clone()).increment(1);

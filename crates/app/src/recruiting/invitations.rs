@@ -1,0 +1,438 @@
+//! Inviting candidates: duplicate suppression, resend, rounds, prior invitations, extend,
+//! cancel, and the candidate opening the link. Each business change is one transaction that
+//! also enqueues the e-mails and timers it causes.
+
+use super::jobs::{self as rjobs, MailPurpose};
+use super::templates::parse_spec;
+use super::{Actor, Recruiting, internal, not_found};
+use crate::AppError;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use shortlist_domain::{Email, InvitationId, OrgId, PositionId, TemplateId, TemplateVersionId};
+use shortlist_store::candidates::{self, CandidateInput};
+use shortlist_store::invitations::{self as inv, EventRow, InvitationRow, NewEvent, NewInvitation};
+use shortlist_store::{Tx, positions, settings, templates};
+
+/// States in which an invitation still leads somewhere for the candidate.
+pub const LIVE: [&str; 5] = ["created", "sent", "opened", "started", "failed"];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InviteRequest {
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub template_id: Option<String>,
+    pub round: Option<i32>,
+    #[serde(default)]
+    pub resend: bool,
+    pub expires_in_days: Option<u32>,
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub state: String,
+    pub candidate: CandidateRef,
+    pub position: Ref,
+    pub template: TemplateRef,
+    pub round: i32,
+    pub expires_at: DateTime<Utc>,
+    pub delivery: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub send_count: i32,
+    pub metadata: serde_json::Value,
+    pub candidate_url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateRef {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ref {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateRef {
+    pub id: String,
+    pub key: String,
+    pub version_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum InviteOutcome {
+    /// A new invitation; `prior` lists the candidate's invitations to other positions.
+    Created {
+        invitation: InvitationView,
+        prior: Vec<InvitationView>,
+    },
+    /// An explicit resend of the active invitation's link.
+    Resent {
+        invitation: InvitationView,
+        prior: Vec<InvitationView>,
+    },
+    /// Nothing was sent: the candidate already has this active invitation.
+    Duplicate { existing: InvitationView },
+}
+
+pub const METADATA_MAX_PAIRS: usize = 50;
+pub const METADATA_MAX_KEY: usize = 64;
+pub const METADATA_MAX_VALUE: usize = 1024;
+
+fn check_metadata(m: &serde_json::Map<String, serde_json::Value>) -> Result<(), AppError> {
+    if m.len() > METADATA_MAX_PAIRS {
+        return Err(AppError::field(
+            "metadata",
+            format!("at most {METADATA_MAX_PAIRS} entries"),
+        ));
+    }
+    for (k, v) in m {
+        let ok_key = !k.is_empty() && k.len() <= METADATA_MAX_KEY;
+        let ok_value = v.as_str().is_some_and(|s| s.len() <= METADATA_MAX_VALUE);
+        if !ok_key || !ok_value {
+            return Err(AppError::field(
+                &format!("metadata.{k}"),
+                format!("keys of 1–{METADATA_MAX_KEY} characters with string values of at most {METADATA_MAX_VALUE}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Recruiting {
+    pub(crate) fn view(&self, r: InvitationRow) -> InvitationView {
+        InvitationView {
+            candidate_url: self.links.url(&r.id, &r.link_nonce),
+            metadata: serde_json::from_str(&r.metadata).unwrap_or_default(),
+            id: r.id,
+            state: r.state,
+            candidate: CandidateRef {
+                id: r.candidate_id,
+                email: r.candidate_email,
+                name: r.candidate_name,
+            },
+            position: Ref {
+                id: r.position_id,
+                title: r.position_title,
+            },
+            template: TemplateRef {
+                id: r.template_id,
+                key: r.template_key,
+                version_id: r.template_version_id,
+            },
+            round: r.round,
+            expires_at: r.expires_at,
+            delivery: r.delivery,
+            delivery_error: r.delivery_error,
+            sent_at: r.sent_at,
+            opened_at: r.opened_at,
+            started_at: r.started_at,
+            completed_at: r.completed_at,
+            send_count: r.send_count,
+            created_at: r.created_at,
+        }
+    }
+
+    /// Picks the template: the one named (it must be linked to the position), or the position's
+    /// only linked template.
+    async fn pick_template(&self, org: &OrgId, pos: &PositionId, named: Option<&str>) -> Result<TemplateId, AppError> {
+        let linked = positions::linked_templates(&self.db, org, pos).await?;
+        let id = match (named, linked.as_slice()) {
+            (Some(n), _) => {
+                let t = TemplateId::parse(n).map_err(|e| AppError::field("template_id", e.0))?;
+                if !linked.iter().any(|l| l == t.as_str()) {
+                    let exists = templates::get(&self.db, org, &t).await?.is_some();
+                    return Err(if exists {
+                        AppError::field("template_id", "this template is not linked to the position")
+                    } else {
+                        AppError::NotFound
+                    });
+                }
+                t
+            }
+            (None, [only]) => TemplateId::parse(only).map_err(internal)?,
+            (None, []) => return Err(AppError::field("template_id", "link a template to the position first")),
+            (None, _) => {
+                return Err(AppError::field(
+                    "template_id",
+                    "the position has several templates: choose one",
+                ));
+            }
+        };
+        Ok(id)
+    }
+
+    pub async fn invite(&self, who: &Actor, pos: &PositionId, req: &InviteRequest) -> Result<InviteOutcome, AppError> {
+        who.require_recruiter()?;
+        let org = &who.org_id;
+        let email = Email::parse(&req.email).map_err(|e| AppError::field("email", e.0))?;
+        if req.name.len() > 200 {
+            return Err(AppError::field("name", "at most 200 characters"));
+        }
+        let round = req.round.unwrap_or(1);
+        if !(1..=100).contains(&round) {
+            return Err(AppError::field("round", "between 1 and 100"));
+        }
+        if let Some(tz) = &req.time_zone
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(AppError::field("time_zone", "use an IANA zone such as Europe/Paris"));
+        }
+        check_metadata(&req.metadata)?;
+        let position = not_found(positions::get(&self.db, org, pos).await?)?;
+        if position.status != "open" {
+            return Err(AppError::Conflict {
+                code: "position_closed",
+                message: "the position is closed".into(),
+            });
+        }
+        let tpl_id = self.pick_template(org, pos, req.template_id.as_deref()).await?;
+        let tpl = not_found(templates::get(&self.db, org, &tpl_id).await?)?;
+        if tpl.archived_at.is_some() {
+            return Err(AppError::field("template_id", "the template is archived"));
+        }
+        let vid = TemplateVersionId::parse(&tpl.current_version_id).map_err(internal)?;
+        let spec = parse_spec(&not_found(templates::version(&self.db, org, &vid).await?)?.spec)?;
+        if !spec.can_invite() {
+            return Err(AppError::field("template_id", "the template has no questions yet"));
+        }
+        let days = match req.expires_in_days {
+            Some(d) if !(1..=365).contains(&d) => return Err(AppError::field("expires_in_days", "between 1 and 365")),
+            Some(d) => d as i64,
+            None => spec
+                .expiry_days
+                .map(i64::from)
+                .unwrap_or(settings::get(&self.db, org).await?.default_expiry_days as i64),
+        };
+        let now = self.clock.now();
+        let expires_at = now + TimeDelta::days(days);
+        let metadata = serde_json::Value::Object(req.metadata.clone()).to_string();
+
+        let mut tx = self.db.begin().await?;
+        let cand = candidates::upsert(
+            &mut tx,
+            org,
+            &CandidateInput {
+                email: &email,
+                name: &req.name,
+                phone: req.phone.as_deref().filter(|p| !p.trim().is_empty()),
+                locale: req.locale.as_deref().filter(|p| !p.trim().is_empty()),
+                time_zone: req.time_zone.as_deref(),
+            },
+        )
+        .await?;
+        let id = InvitationId::generate();
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let token_hash = crate::tokens::hash(&self.links.token(id.as_str(), &nonce));
+        let new = NewInvitation {
+            id: &id,
+            candidate_id: &cand.id,
+            position_id: pos.as_str(),
+            template_id: tpl_id.as_str(),
+            template_version_id: vid.as_str(),
+            round,
+            token_hash: &token_hash,
+            link_nonce: &nonce,
+            expires_at,
+            metadata: &metadata,
+            created_by: who.user_id.as_ref().map(|u| u.as_str()),
+        };
+        let created = inv::insert(&mut tx, org, &new).await?;
+        let prior_rows: Vec<InvitationRow> = inv::list_for_candidate(&self.db, org, &cand.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.position_id != pos.as_str())
+            .collect();
+        if created {
+            let event = NewEvent {
+                kind: "created",
+                from_state: None,
+                to_state: Some("created"),
+                actor: &who.label,
+                detail: None,
+                at: now,
+            };
+            inv::add_event(&mut tx, org, &id, &event).await?;
+            rjobs::enqueue_mail(&mut tx, org, &id, MailPurpose::Invitation, None).await?;
+            let hours = settings::get(&self.db, org).await?.reminder_hours;
+            rjobs::schedule_timers(&mut tx, org, &id, expires_at, &hours, now).await?;
+            if !prior_rows.is_empty() {
+                rjobs::enqueue_prior_notice(&mut tx, org, &id).await?;
+            }
+            tx.commit().await?;
+            let invitation = self.view(not_found(inv::get(&self.db, org, &id).await?)?);
+            let prior = prior_rows.into_iter().map(|r| self.view(r)).collect();
+            return Ok(InviteOutcome::Created { invitation, prior });
+        }
+        let key = inv::active_key(pos.as_str(), tpl_id.as_str(), &cand.id, round);
+        let existing = not_found(inv::find_active(&mut tx, org, &key).await?)?;
+        if !req.resend {
+            // Nothing changes; the candidate row update (if any) is harmless to keep.
+            tx.commit().await?;
+            return Ok(InviteOutcome::Duplicate {
+                existing: self.view(existing),
+            });
+        }
+        let existing_id = InvitationId::parse(&existing.id).map_err(internal)?;
+        self.resend_in(&mut tx, who, &existing_id, &existing.state, now).await?;
+        tx.commit().await?;
+        let invitation = self.view(not_found(inv::get(&self.db, org, &existing_id).await?)?);
+        let prior = prior_rows.into_iter().map(|r| self.view(r)).collect();
+        Ok(InviteOutcome::Resent { invitation, prior })
+    }
+
+    async fn resend_in(
+        &self,
+        tx: &mut Tx,
+        who: &Actor,
+        id: &InvitationId,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        if !LIVE.contains(&state) {
+            return Err(AppError::Conflict {
+                code: "not_resendable",
+                message: format!("an invitation that is {state} cannot be sent again"),
+            });
+        }
+        let event = NewEvent {
+            kind: "resend_requested",
+            from_state: Some(state),
+            to_state: Some(state),
+            actor: &who.label,
+            detail: None,
+            at: now,
+        };
+        inv::add_event(tx, &who.org_id, id, &event).await?;
+        rjobs::enqueue_mail(tx, &who.org_id, id, MailPurpose::Resend, None).await?;
+        Ok(())
+    }
+
+    /// Sends the same link again.
+    pub async fn resend(&self, who: &Actor, id: &InvitationId) -> Result<InvitationView, AppError> {
+        who.require_recruiter()?;
+        let mut tx = self.db.begin().await?;
+        let row = not_found(inv::get_tx(&mut tx, &who.org_id, id).await?)?;
+        self.resend_in(&mut tx, who, id, &row.state, self.clock.now()).await?;
+        tx.commit().await?;
+        self.invitation(who, id).await.map(|(v, _)| v)
+    }
+
+    pub async fn invitation(
+        &self,
+        who: &Actor,
+        id: &InvitationId,
+    ) -> Result<(InvitationView, Vec<EventRow>), AppError> {
+        let row = not_found(inv::get(&self.db, &who.org_id, id).await?)?;
+        let events = inv::events(&self.db, &who.org_id, id).await?;
+        Ok((self.view(row), events))
+    }
+
+    pub async fn invitations_for_position(
+        &self,
+        who: &Actor,
+        pos: &PositionId,
+    ) -> Result<Vec<InvitationView>, AppError> {
+        let rows = inv::list_for_position(&self.db, &who.org_id, pos.as_str()).await?;
+        Ok(rows.into_iter().map(|r| self.view(r)).collect())
+    }
+
+    /// Moves the deadline (a later one reopens an expired invitation if nothing replaced it).
+    pub async fn extend(
+        &self,
+        who: &Actor,
+        id: &InvitationId,
+        new_expiry: DateTime<Utc>,
+    ) -> Result<InvitationView, AppError> {
+        who.require_recruiter()?;
+        let now = self.clock.now();
+        if new_expiry <= now || new_expiry > now + TimeDelta::days(365) {
+            return Err(AppError::field("expires_at", "a moment in the next 365 days"));
+        }
+        let org = &who.org_id;
+        let mut tx = self.db.begin().await?;
+        let row = not_found(inv::get_tx(&mut tx, org, id).await?)?;
+        let from = row.state.as_str();
+        let to = if from == "expired" {
+            let back = if row.opened_at.is_some() { "opened" } else { "sent" };
+            let key = inv::active_key(&row.position_id, &row.template_id, &row.candidate_id, row.round);
+            if !inv::reactivate(&mut tx, org, id, &key, back, now).await? {
+                return Err(AppError::Conflict {
+                    code: "already_invited",
+                    message: "the candidate has a newer invitation for this position; extend that one".into(),
+                });
+            }
+            back
+        } else if LIVE.contains(&from) {
+            from
+        } else {
+            return Err(AppError::Conflict {
+                code: "not_extendable",
+                message: format!("an invitation that is {from} cannot be extended"),
+            });
+        };
+        inv::set_expiry(&mut tx, org, id, new_expiry).await?;
+        let detail = format!("expires {}", new_expiry.to_rfc3339());
+        let event = NewEvent {
+            kind: "extended",
+            from_state: Some(from),
+            to_state: Some(to),
+            actor: &who.label,
+            detail: Some(&detail),
+            at: now,
+        };
+        inv::add_event(&mut tx, org, id, &event).await?;
+        let hours = settings::get(&self.db, org).await?.reminder_hours;
+        rjobs::schedule_timers(
+            &mut tx,
+            org,
+            id,
+            shortlist_store::truncate_micros(new_expiry),
+            &hours,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.invitation(who, id).await.map(|(v, _)| v)
+    }
+
+    pub async fn cancel(&self, who: &Actor, id: &InvitationId) -> Result<InvitationView, AppError> {
+        who.require_recruiter()?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let row = not_found(inv::get_tx(&mut tx, &who.org_id, id).await?)?;
+        if !inv::transition(&mut tx, &who.org_id, id, &LIVE, "cancelled", now).await? {
+            return Err(AppError::Conflict {
+                code: "not_cancellable",
+                message: format!("an invitation that is {} cannot be cancelled", row.state),
+            });
+        }
+        let event = NewEvent {
+            kind: "cancelled",
+            from_state: Some(&row.state),
+            to_state: Some("cancelled"),
+            actor: &who.label,
+            detail: None,
+            at: now,
+        };
+        inv::add_event(&mut tx, &who.org_id, id, &event).await?;
+        tx.commit().await?;
+        self.invitation(who, id).await.map(|(v, _)| v)
+    }
+}
