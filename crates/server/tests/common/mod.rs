@@ -92,6 +92,15 @@ impl TestApp {
 
     /// Runs the real server (HTTP and worker) in this process; `extra` are more `serve` flags.
     pub async fn spawn_with(extra: &[&str]) -> TestApp {
+        Self::spawn_full(extra, std::sync::Arc::new(shortlist_app::clock::SystemClock)).await
+    }
+
+    /// With a clock the test moves (`OffsetClock::advance`) for expiry and reminders.
+    pub async fn spawn_with_clock(extra: &[&str], clock: std::sync::Arc<shortlist_app::clock::OffsetClock>) -> TestApp {
+        Self::spawn_full(extra, clock).await
+    }
+
+    async fn spawn_full(extra: &[&str], clock: std::sync::Arc<dyn shortlist_app::clock::Clock>) -> TestApp {
         let db = TestDb::fresh().await;
         let data = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -108,7 +117,7 @@ impl TestApp {
         args.extend(extra.iter().map(|s| s.to_string()));
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let (common, serve) = parse(&refs);
-        let app = App::build(&common, &serve).await.unwrap();
+        let app = App::build_with_clock(&common, &serve, clock).await.unwrap();
         let shutdown = CancellationToken::new();
         let (a, t) = (app.clone(), shutdown.clone());
         let task = tokio::spawn(async move { shortlist::serve::run(&common, &serve, a, Some(listener), t).await });
