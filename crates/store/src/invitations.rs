@@ -108,6 +108,16 @@ pub async fn list_for_candidate(db: &Db, org: &OrgId, candidate: &str) -> Result
     on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(candidate).fetch_all(p).await)
 }
 
+/// [`list_for_candidate`] inside a transaction.
+pub async fn list_for_candidate_tx(
+    tx: &mut Tx,
+    org: &OrgId,
+    candidate: &str,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE i.org_id = $1 AND i.candidate_id = $2 ORDER BY i.created_at DESC, i.id DESC");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(org.as_str()).bind(candidate).fetch_all(c).await)
+}
+
 /// Moves an invitation from one of `from` to `to`, stamping `<to>_at` where such a column
 /// exists, and clearing the duplicate key when the invitation stops being active. `Ok(false)`
 /// when it was not in one of `from` (someone else moved it first).

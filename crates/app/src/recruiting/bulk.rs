@@ -53,6 +53,14 @@ impl Recruiting {
                 format!("at most {MAX_BATCH} rows per request"),
             ));
         }
+        // Rules about the whole request come first, so they are one answer rather than one per row.
+        let position = super::not_found(shortlist_store::positions::get(&self.db, &who.org_id, pos).await?)?;
+        if position.status != "open" {
+            return Err(AppError::Conflict {
+                code: "position_closed",
+                message: "the position is closed".into(),
+            });
+        }
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(rows.len());
         for (i, req) in rows.iter().enumerate() {

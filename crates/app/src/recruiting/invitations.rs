@@ -212,13 +212,16 @@ impl Recruiting {
         if !spec.can_invite() {
             return Err(AppError::field("template_id", "the template has no questions yet"));
         }
+        // Read before the transaction: a pool query while holding one could wait for a
+        // connection that only other waiting transactions hold.
+        let org_settings = settings::get(&self.db, org).await?;
         let days = match req.expires_in_days {
             Some(d) if !(1..=365).contains(&d) => return Err(AppError::field("expires_in_days", "between 1 and 365")),
             Some(d) => d as i64,
             None => spec
                 .expiry_days
                 .map(i64::from)
-                .unwrap_or(settings::get(&self.db, org).await?.default_expiry_days as i64),
+                .unwrap_or(org_settings.default_expiry_days as i64),
         };
         let now = self.clock.now();
         let expires_at = now + TimeDelta::days(days);
@@ -254,7 +257,7 @@ impl Recruiting {
             created_by: who.user_id.as_ref().map(|u| u.as_str()),
         };
         let created = inv::insert(&mut tx, org, &new).await?;
-        let prior_rows: Vec<InvitationRow> = inv::list_for_candidate(&self.db, org, &cand.id)
+        let prior_rows: Vec<InvitationRow> = inv::list_for_candidate_tx(&mut tx, org, &cand.id)
             .await?
             .into_iter()
             .filter(|r| r.position_id != pos.as_str())
@@ -270,8 +273,7 @@ impl Recruiting {
             };
             inv::add_event(&mut tx, org, &id, &event).await?;
             rjobs::enqueue_mail(&mut tx, org, &id, MailPurpose::Invitation, None).await?;
-            let hours = settings::get(&self.db, org).await?.reminder_hours;
-            rjobs::schedule_timers(&mut tx, org, &id, expires_at, &hours, now).await?;
+            rjobs::schedule_timers(&mut tx, org, &id, expires_at, &org_settings.reminder_hours, now).await?;
             if !prior_rows.is_empty() {
                 rjobs::enqueue_prior_notice(&mut tx, org, &id).await?;
             }
@@ -349,6 +351,7 @@ impl Recruiting {
         who: &Actor,
         pos: &PositionId,
     ) -> Result<Vec<InvitationView>, AppError> {
+        not_found(positions::get(&self.db, &who.org_id, pos).await?)?;
         let rows = inv::list_for_position(&self.db, &who.org_id, pos.as_str()).await?;
         Ok(rows.into_iter().map(|r| self.view(r)).collect())
     }
@@ -366,6 +369,7 @@ impl Recruiting {
             return Err(AppError::field("expires_at", "a moment in the next 365 days"));
         }
         let org = &who.org_id;
+        let hours = settings::get(&self.db, org).await?.reminder_hours;
         let mut tx = self.db.begin().await?;
         let row = not_found(inv::get_tx(&mut tx, org, id).await?)?;
         let from = row.state.as_str();
@@ -398,7 +402,6 @@ impl Recruiting {
             at: now,
         };
         inv::add_event(&mut tx, org, id, &event).await?;
-        let hours = settings::get(&self.db, org).await?.reminder_hours;
         rjobs::schedule_timers(
             &mut tx,
             org,

@@ -6,6 +6,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod positions;
+pub mod settings;
 pub mod templates;
 
 use crate::AppError;

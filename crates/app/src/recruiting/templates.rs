@@ -21,6 +21,17 @@ pub struct TemplateView {
     pub spec: TemplateSpec,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub version: i32,
+    pub archived: bool,
+    pub can_invite: bool,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
 pub(crate) fn parse_spec(raw: &str) -> Result<TemplateSpec, AppError> {
     serde_json::from_str(raw).map_err(|e| internal(format!("stored template unreadable: {e}")))
 }
@@ -85,6 +96,29 @@ impl Recruiting {
 
     pub async fn templates(&self, who: &Actor, include_archived: bool) -> Result<Vec<TemplateRow>, AppError> {
         Ok(templates::list(&self.db, &who.org_id, include_archived).await?)
+    }
+
+    /// The list as the API shows it: each template with whether it can be sent yet.
+    pub async fn template_summaries(
+        &self,
+        who: &Actor,
+        include_archived: bool,
+    ) -> Result<Vec<TemplateSummary>, AppError> {
+        let mut out = vec![];
+        for row in templates::list(&self.db, &who.org_id, include_archived).await? {
+            let vid = TemplateVersionId::parse(&row.current_version_id).map_err(internal)?;
+            let version = not_found(templates::version(&self.db, &who.org_id, &vid).await?)?;
+            out.push(TemplateSummary {
+                can_invite: parse_spec(&version.spec)?.can_invite(),
+                id: row.id,
+                key: row.key,
+                name: row.name,
+                version: row.current_version,
+                archived: row.archived_at.is_some(),
+                updated_at: row.updated_at,
+            });
+        }
+        Ok(out)
     }
 
     /// Saves new content: edits the current version in place while no invitation uses it,

@@ -1,9 +1,226 @@
 //! The REST API under /api/v1 (JSON in, JSON or problem+json out). Partners will reach the same
 //! routes with their own credentials; handlers only see an [`ApiActor`](crate::auth::ApiActor).
+//!
+//! Every error is `application/problem+json` with a stable `code`: bodies that are not JSON or
+//! have the wrong shape are `validation_failed` naming the field, ids that are unknown or
+//! malformed are `not_found`.
+
+mod invitations;
+mod positions;
+mod settings;
+mod templates;
 
 use crate::WebState;
+use crate::error::ApiError;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shortlist_app::AppError;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
+        .merge(templates::routes())
+        .merge(positions::routes())
+        .merge(invitations::routes())
+        .merge(settings::routes())
+}
+
+/// A JSON body. Unlike axum's `Json`, a rejection is a problem+json naming the field at fault
+/// (`questions[0].prompt`), from serde's own message.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !json_type {
+            return Err(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.".into(),
+                serde_json::Map::new(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            problem(
+                status,
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "payload_too_large"
+                } else {
+                    "bad_request"
+                },
+                e.body_text(),
+                serde_json::Map::new(),
+            )
+        })?;
+        decode(&bytes).map(ApiJson).map_err(|e| ApiError(e).into_response())
+    }
+}
+
+/// Parses JSON, naming the path of the first value that does not fit.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let not_json = |e: serde_json::Error| AppError::field("body", format!("not valid JSON: {e}"));
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return not_json(inner);
+        }
+        let field = if path == "." { "body".to_string() } else { path };
+        AppError::field(&field, inner.to_string())
+    })?;
+    de.end().map_err(not_json)?;
+    Ok(value)
+}
+
+/// Query parameters; a rejection is a problem+json rather than axum's plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError(AppError::field("query", e.body_text())))
+    }
+}
+
+/// A problem+json with extension members, for answers that carry more than [`ApiError`].
+pub fn problem(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Response {
+    let mut body = serde_json::json!({
+        "type": format!("https://shortlist.dev/problems/{code}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code,
+    });
+    if let Some(obj) = body.as_object_mut() {
+        obj.extend(extra);
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A typed id from the path; a malformed one names nothing that exists, so it is a 404.
+pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Result<T, shortlist_domain::ParseError>) -> Result<T, ApiError> {
+    parse(raw).map_err(|_| ApiError(AppError::NotFound))
+}
+
+pub const DEFAULT_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 500;
+
+/// `?limit=&offset=` on list endpoints.
+#[derive(Debug, Default, Deserialize)]
+pub struct Page {
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub offset: usize,
+}
+
+/// One page of a list: `items`, and `next_offset` when there are more.
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
+}
+
+impl Page {
+    pub fn apply<T>(&self, all: Vec<T>) -> Result<List<T>, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError(AppError::field("limit", format!("between 1 and {MAX_LIMIT}"))));
+        }
+        let total = all.len();
+        let items: Vec<T> = all.into_iter().skip(self.offset).take(limit).collect();
+        let end = self.offset.saturating_add(items.len());
+        Ok(List {
+            next_offset: (end < total).then_some(end),
+            items,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Q {
+        prompt: String,
+        secs: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        questions: Vec<Q>,
+    }
+
+    fn field_of(raw: &str) -> String {
+        match decode::<Body>(raw.as_bytes()) {
+            Err(AppError::Validation { fields }) => fields[0].field.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn decode_errors_name_the_field() {
+        assert_eq!(
+            field_of(r#"{"questions":[{"prompt":"a","secs":"x"}]}"#),
+            "questions[0].secs"
+        );
+        assert_eq!(field_of(r#"{"questions":[{"prompt":1}"#), "questions[0].prompt");
+        assert_eq!(field_of(r#"{"questions":[{"secs":1}]}"#), "questions[0]");
+        assert_eq!(field_of("{"), "body");
+        assert_eq!(field_of(r#"{"questions":[]} x"#), "body");
+    }
+
+    #[test]
+    fn pages_slice_and_point_to_the_rest() {
+        let p = Page {
+            limit: Some(2),
+            offset: 1,
+        };
+        let l = p.apply(vec![1, 2, 3, 4]).unwrap();
+        assert_eq!(l.items, vec![2, 3]);
+        assert_eq!(l.next_offset, Some(3));
+        assert!(
+            Page {
+                limit: Some(0),
+                offset: 0
+            }
+            .apply(vec![1])
+            .is_err()
+        );
+    }
 }

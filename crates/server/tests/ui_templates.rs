@@ -1,0 +1,299 @@
+//! Recruiter pages for interview templates, over real HTTP: the editor (create, validation,
+//! add question), export and import, archive, and what reviewers may do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod ui_support;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use shortlist_domain::Role;
+use shortlist_domain::template::TemplateExport;
+use ui_support::*;
+
+#[tokio::test]
+async fn a_template_made_in_the_editor_exports_and_imports_as_a_copy() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let (status, html) = b.get(&app, "/templates/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<label for="q0_prompt">"#), "{html}");
+
+    let id = create_template(&app, &b, "engineer").await;
+    let (status, html) = b.get(&app, &format!("/templates/{id}?notice=created")).await;
+    assert_eq!(status, StatusCode::OK);
+    for want in [
+        "Engineer interview",
+        "version 1",
+        "creates version 2",
+        "Which is a Rust keyword?",
+        "*impl",
+    ] {
+        assert!(html.contains(want), "{want} missing: {html}");
+    }
+
+    let r =
+        b.c.get(app.url(&format!("/templates/{id}/export")))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("engineer.json"), "{disposition}");
+    let bytes = r.bytes().await.unwrap();
+    let file: TemplateExport = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(file.key, "engineer");
+    let q = &file.spec.questions;
+    assert_eq!(q.len(), 2);
+    assert_eq!(q[0].answer_time_secs, 120);
+    let correct: Vec<_> = q[1]
+        .choices
+        .iter()
+        .filter(|c| c.correct)
+        .map(|c| c.label.as_str())
+        .collect();
+    assert_eq!(correct, ["impl"]);
+    assert_eq!(file.spec.surveys.len(), 1);
+    assert_eq!(file.spec.documents[0].url.as_deref(), Some("https://example.org/about"));
+
+    // Same key again: refused, with the reason on the key field.
+    let r = b
+        .upload(
+            &app,
+            "/templates/import",
+            &[("key", "")],
+            &[("file", "engineer.json", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("already exists"), "{html}");
+    assert!(html.contains(r#"aria-describedby="key-hint key-error""#), "{html}");
+
+    let r = b
+        .upload(
+            &app,
+            "/templates/import",
+            &[("key", "engineer-copy")],
+            &[("file", "engineer.json", &bytes)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let copy = id_in(&location(&r), "templates");
+    assert_ne!(copy, id);
+    let r =
+        b.c.get(app.url(&format!("/templates/{copy}/export")))
+            .send()
+            .await
+            .unwrap();
+    let copied: TemplateExport = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!((copied.key.as_str(), &copied.spec), ("engineer-copy", &file.spec));
+
+    let (_, list) = b.get(&app, "/templates").await;
+    assert!(list.contains("engineer-copy") && list.contains(">engineer<"), "{list}");
+
+    let r = b
+        .upload(&app, "/templates/import", &[], &[("file", "x.json", b"{\"nope\":1}")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("not a template export"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn validation_errors_sit_next_to_their_fields_and_keep_the_input() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let r = b
+        .post(
+            &app,
+            "/templates/new",
+            &[
+                ("name", "Keep <me>"),
+                ("key", "keep-me"),
+                ("locale", "en"),
+                ("q0_kind", "video"),
+                ("q0_prompt", "A recorded question"),
+                ("q0_think", "10"),
+                ("q0_answer", "0"),
+                ("q0_retakes", "1"),
+                ("q1_kind", "multiple_choice"),
+                ("q1_prompt", "Only one choice"),
+                ("q1_choices", "*Lonely"),
+                ("q2_kind", "text"),
+                ("q2_prompt", "Think time is words"),
+                ("q2_think", "soon"),
+                ("surveys", "during ; text ; When?"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    for want in [
+        r#"<p class="error" id="q0_answer-error">a recorded answer needs a time limit</p>"#,
+        r#"aria-describedby="q0_answer-error""#,
+        r#"<p class="error" id="q1_choices-error">give at least two choices</p>"#,
+        r#"<p class="error" id="q2_think-error">a whole number, 0 or more</p>"#,
+        "line 1: start with before or after",
+        r#"value="Keep &#60;me&#62;""#,
+        "A recorded question",
+        "*Lonely",
+        "during ; text ; When?",
+        r#"role="alert""#,
+    ] {
+        assert!(html.contains(want), "{want} missing: {html}");
+    }
+    let (_, list) = b.get(&app, "/templates").await;
+    assert!(!list.contains("keep-me"), "nothing saved");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn add_question_keeps_what_was_typed_and_remove_drops_one() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let typed = [
+        ("name", "Half done"),
+        ("key", "half-done"),
+        ("locale", "de"),
+        ("q0_id", "q1"),
+        ("q0_kind", "text"),
+        ("q0_prompt", "First, typed before adding"),
+        ("q0_think", "5"),
+        ("q0_answer", "0"),
+        ("q0_retakes", "0"),
+    ];
+    let mut fields = typed.to_vec();
+    fields.push(("action", "add"));
+    let r = b.post(&app, "/templates/new", &fields).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    for want in [
+        r#"value="Half done""#,
+        r#"value="half-done""#,
+        r#"value="de""#,
+        "First, typed before adding",
+        r#"<option value="text" selected>"#,
+        r#"name="q1_prompt""#,
+        r#"name="q1_id" value="q2""#,
+        "Question 2",
+    ] {
+        assert!(html.contains(want), "{want} missing: {html}");
+    }
+    assert!(
+        !html.contains(r#"name="q0_required" value="1" checked"#),
+        "unchecked stays unchecked"
+    );
+
+    // Save with a second question marked for removal and a blank third one.
+    let mut fields = typed.to_vec();
+    fields.extend([
+        ("q1_kind", "text"),
+        ("q1_prompt", "Drop me"),
+        ("q1_remove", "1"),
+        ("q2_kind", "video"),
+        ("q2_prompt", ""),
+        ("action", "save"),
+    ]);
+    let r = b.post(&app, "/templates/new", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = id_in(&location(&r), "templates");
+    let r =
+        b.c.get(app.url(&format!("/templates/{id}/export")))
+            .send()
+            .await
+            .unwrap();
+    let file: TemplateExport = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(file.spec.questions.len(), 1);
+    assert_eq!(file.spec.questions[0].prompt, "First, typed before adding");
+    assert!(!file.spec.questions[0].required);
+    assert_eq!(file.spec.locale, "de");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn editing_archiving_and_what_reviewers_may_do() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let id = create_template(&app, &b, "edit-me").await;
+    let (_, html) = b.get(&app, &format!("/templates/{id}")).await;
+    assert!(html.contains("<code>edit-me</code>"), "key shown read-only: {html}");
+    assert!(!html.contains(r#"name="key""#), "{html}");
+
+    let r = b
+        .post(
+            &app,
+            &format!("/templates/{id}"),
+            &[
+                ("name", "Renamed"),
+                ("locale", "en"),
+                ("q0_id", "q1"),
+                ("q0_kind", "text"),
+                ("q0_prompt", "Only question"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = b.get(&app, &location(&r)).await;
+    assert!(html.contains("Renamed") && html.contains("Saved."), "{html}");
+    assert!(!html.contains("Which is a Rust keyword?"), "{html}");
+
+    let r = b
+        .post(&app, &format!("/templates/{id}/archive"), &[("archived", "1")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = b.get(&app, "/templates").await;
+    assert!(list.contains(">archived<"), "{list}");
+    let r = b
+        .post(&app, &format!("/templates/{id}/archive"), &[("archived", "0")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let rev = colleague(&app, &b, Role::Reviewer).await;
+    let (status, html) = rev.get(&app, &format!("/templates/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("only recruiters and administrators change them"),
+        "{html}"
+    );
+    assert!(!html.contains(r#"value="save""#), "{html}");
+    let (status, _) = rev.get(&app, "/templates/new").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for path in [
+        format!("/templates/{id}"),
+        "/templates/new".into(),
+        format!("/templates/{id}/archive"),
+    ] {
+        let r = rev.post(&app, &path, &[("name", "Mine now"), ("archived", "1")]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let r = rev
+        .upload(&app, "/templates/import", &[], &[("file", "x.json", b"{}")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Without the CSRF token nothing changes.
+    let r =
+        b.c.post(app.url(&format!("/templates/{id}/archive")))
+            .form(&[("archived", "1")])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversize_import_is_refused_with_the_limit_named() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let big = vec![b' '; 1024 * 1024 + 10];
+    let r = b
+        .upload(&app, "/templates/import", &[], &[("file", "big.json", &big)])
+        .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("1 MiB"));
+    app.stop().await;
+}

@@ -1,0 +1,204 @@
+//! Invitations: invite one or many candidates to a position, look at, resend, extend, cancel.
+
+use super::positions::pos;
+use super::{ApiJson, ApiQuery, List, Page, id, problem};
+use crate::WebState;
+use crate::auth::ApiActor;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use shortlist_app::AppError;
+use shortlist_app::recruiting::bulk::RowResult;
+use shortlist_app::recruiting::invitations::{InvitationView, InviteOutcome, InviteRequest};
+use shortlist_domain::InvitationId;
+use shortlist_store::invitations::EventRow;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/positions/{id}/invitations", get(list).post(invite))
+        .route("/positions/{id}/invitations/batch", post(batch))
+        .route("/invitations/{id}", get(show))
+        .route("/invitations/{id}/resend", post(resend))
+        .route("/invitations/{id}/extend", post(extend))
+        .route("/invitations/{id}/cancel", post(cancel))
+}
+
+fn inv(raw: &str) -> Result<InvitationId, ApiError> {
+    id(raw, InvitationId::parse)
+}
+
+#[derive(Serialize)]
+struct Invited {
+    invitation: InvitationView,
+    /// True when this request sent the existing invitation's link again (`resend: true`).
+    resent: bool,
+    /// The candidate's invitations to other positions, in any state.
+    prior_invitations: Vec<InvitationView>,
+}
+
+/// 201 for a new invitation, 200 for an explicit resend, 409 `already_invited` otherwise.
+async fn invite(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiJson(req): ApiJson<InviteRequest>,
+) -> Result<Response, ApiError> {
+    let outcome = s.recruiting.invite(&who, &pos(&raw)?, &req).await?;
+    Ok(match outcome {
+        InviteOutcome::Created { invitation, prior } => {
+            s.wake.notify_one();
+            let body = Invited {
+                invitation,
+                resent: false,
+                prior_invitations: prior,
+            };
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        InviteOutcome::Resent { invitation, prior } => {
+            s.wake.notify_one();
+            let body = Invited {
+                invitation,
+                resent: true,
+                prior_invitations: prior,
+            };
+            (StatusCode::OK, Json(body)).into_response()
+        }
+        InviteOutcome::Duplicate { existing } => already_invited(&existing),
+    })
+}
+
+/// Nothing was sent: says so in plain words, with the existing invitation's id and state.
+fn already_invited(existing: &InvitationView) -> Response {
+    let when = existing.sent_at.unwrap_or(existing.created_at);
+    let detail = format!(
+        "{} was already invited to this position on {} (the invitation is {}); send `resend: true` to send the link again",
+        existing.candidate.email,
+        when.format("%Y-%m-%d"),
+        existing.state
+    );
+    let mut extra = serde_json::Map::new();
+    extra.insert("invitation_id".into(), existing.id.clone().into());
+    extra.insert("state".into(), existing.state.clone().into());
+    extra.insert(
+        "sent_at".into(),
+        existing
+            .sent_at
+            .map(|t| serde_json::Value::from(t.to_rfc3339()))
+            .unwrap_or_default(),
+    );
+    problem(StatusCode::CONFLICT, "already_invited", detail, extra)
+}
+
+async fn list(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<List<InvitationView>>, ApiError> {
+    let all = s.recruiting.invitations_for_position(&who, &pos(&raw)?).await?;
+    Ok(Json(page.apply(all)?))
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    candidates: Vec<InviteRequest>,
+}
+
+#[derive(Serialize)]
+struct BatchResult {
+    results: Vec<RowResult>,
+    /// How many rows ended in each status (`sent`, `already_invited`, `invalid`, …).
+    summary: BTreeMap<&'static str, usize>,
+}
+
+/// Each row is its own transaction; the answer has one result per row, in order.
+async fn batch(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<Batch>,
+) -> Result<Json<BatchResult>, ApiError> {
+    let results = s.recruiting.invite_many(&who, &pos(&raw)?, &body.candidates).await?;
+    s.wake.notify_one();
+    let mut summary: BTreeMap<&'static str, usize> = [
+        "sent",
+        "resent",
+        "already_invited",
+        "duplicate_in_request",
+        "invalid",
+        "error",
+    ]
+    .into_iter()
+    .map(|k| (k, 0))
+    .collect();
+    for r in &results {
+        *summary.entry(r.status).or_default() += 1;
+    }
+    Ok(Json(BatchResult { results, summary }))
+}
+
+#[derive(Serialize)]
+struct Detail {
+    #[serde(flatten)]
+    invitation: InvitationView,
+    /// Every change, oldest first: who, when, from which state to which.
+    history: Vec<EventRow>,
+}
+
+async fn show(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<Detail>, ApiError> {
+    let (invitation, history) = s.recruiting.invitation(&who, &inv(&raw)?).await?;
+    Ok(Json(Detail { invitation, history }))
+}
+
+async fn resend(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<InvitationView>, ApiError> {
+    let v = s.recruiting.resend(&who, &inv(&raw)?).await?;
+    s.wake.notify_one();
+    Ok(Json(v))
+}
+
+/// A new deadline: `expires_at` (RFC 3339) or `days` from now.
+#[derive(Deserialize)]
+struct Extend {
+    expires_at: Option<DateTime<Utc>>,
+    days: Option<u32>,
+}
+
+async fn extend(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<Extend>,
+) -> Result<Json<InvitationView>, ApiError> {
+    let id = inv(&raw)?;
+    let until = match (body.expires_at, body.days) {
+        (Some(t), None) => t,
+        (None, Some(d)) if (1..=365).contains(&d) => s.recruiting.clock.now() + TimeDelta::days(i64::from(d)),
+        (None, Some(_)) => return Err(AppError::field("days", "between 1 and 365").into()),
+        _ => return Err(AppError::field("expires_at", "give either expires_at or days").into()),
+    };
+    let v = s.recruiting.extend(&who, &id, until).await?;
+    s.wake.notify_one();
+    Ok(Json(v))
+}
+
+async fn cancel(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<InvitationView>, ApiError> {
+    Ok(Json(s.recruiting.cancel(&who, &inv(&raw)?).await?))
+}

@@ -1,0 +1,206 @@
+//! /positions: jobs, their templates and their ATS references.
+
+use super::{ApiJson, ApiQuery, List, Page, id};
+use crate::WebState;
+use crate::auth::ApiActor;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shortlist_app::AppError;
+use shortlist_app::recruiting::positions::{NewPosition, Owner, PositionView};
+use shortlist_domain::{PositionId, TemplateId, UserId};
+use shortlist_store::positions::{ExternalRef, PositionRow};
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/positions", get(list).post(create))
+        .route("/positions/{id}", get(show).patch(update))
+        .route("/positions/{id}/templates/{template_id}", put(link).delete(unlink))
+}
+
+pub(super) fn pos(raw: &str) -> Result<PositionId, ApiError> {
+    id(raw, PositionId::parse)
+}
+
+/// A list entry: the fields of a position without its links. A lookup by ATS reference
+/// answers with the whole position.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item {
+    Summary(Summary),
+    Full(Box<PositionView>),
+}
+
+#[derive(Serialize)]
+struct Summary {
+    id: String,
+    title: String,
+    status: String,
+    owner: Owner,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<PositionRow> for Item {
+    fn from(r: PositionRow) -> Self {
+        Item::Summary(Summary {
+            id: r.id,
+            title: r.title,
+            status: r.status,
+            owner: Owner {
+                id: r.owner_id,
+                name: r.owner_name,
+                email: r.owner_email,
+            },
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    ats_kind: Option<String>,
+    connection_id: Option<String>,
+    external_id: Option<String>,
+}
+
+async fn list(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<List<Item>>, ApiError> {
+    if let Some(st) = q.status.as_deref()
+        && st != "open"
+        && st != "closed"
+    {
+        return Err(AppError::field("status", "open or closed").into());
+    }
+    let items = match (q.ats_kind, q.external_id) {
+        (Some(ats_kind), Some(external_id)) => {
+            let r = ExternalRef {
+                ats_kind,
+                connection_id: q.connection_id.unwrap_or_default(),
+                external_id,
+            };
+            match s.recruiting.position_by_external(&who, &r).await {
+                Ok(p) => vec![Item::Full(Box::new(p))],
+                Err(AppError::NotFound) => vec![],
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (None, None) => s
+            .recruiting
+            .positions(&who, q.status.as_deref())
+            .await?
+            .into_iter()
+            .map(Item::from)
+            .collect(),
+        _ => {
+            return Err(AppError::field("external_id", "give both ats_kind and external_id").into());
+        }
+    };
+    Ok(Json(page.apply(items)?))
+}
+
+#[derive(Deserialize)]
+struct RefInput {
+    ats_kind: String,
+    #[serde(default)]
+    connection_id: String,
+    external_id: String,
+}
+
+#[derive(Deserialize)]
+struct Create {
+    title: String,
+    owner_id: Option<String>,
+    #[serde(default)]
+    template_ids: Vec<String>,
+    #[serde(default)]
+    external_refs: Vec<RefInput>,
+}
+
+async fn create(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    ApiJson(body): ApiJson<Create>,
+) -> Result<(StatusCode, Json<PositionView>), ApiError> {
+    let owner = match body.owner_id.as_deref() {
+        Some(o) => Some(UserId::parse(o).map_err(|e| AppError::field("owner_id", e.0))?),
+        None => None,
+    };
+    let mut template_ids = vec![];
+    for (i, t) in body.template_ids.iter().enumerate() {
+        template_ids.push(TemplateId::parse(t).map_err(|e| AppError::field(&format!("template_ids[{i}]"), e.0))?);
+    }
+    let new = NewPosition {
+        title: body.title,
+        owner,
+        template_ids,
+        external_refs: body
+            .external_refs
+            .into_iter()
+            .map(|r| ExternalRef {
+                ats_kind: r.ats_kind,
+                connection_id: r.connection_id,
+                external_id: r.external_id,
+            })
+            .collect(),
+    };
+    let p = s.recruiting.create_position(&who, new).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+async fn show(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<PositionView>, ApiError> {
+    Ok(Json(s.recruiting.position(&who, &pos(&raw)?).await?))
+}
+
+#[derive(Deserialize)]
+struct Patch {
+    title: Option<String>,
+    status: Option<String>,
+}
+
+/// Changes the title and/or the status (open, closed); what is left out stays.
+async fn update(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<Patch>,
+) -> Result<Json<PositionView>, ApiError> {
+    let id = pos(&raw)?;
+    let current = s.recruiting.position(&who, &id).await?;
+    let title = body.title.unwrap_or(current.title);
+    let status = body.status.unwrap_or(current.status);
+    Ok(Json(s.recruiting.update_position(&who, &id, &title, &status).await?))
+}
+
+async fn set_link(s: WebState, who: ApiActor, raw: (String, String), linked: bool) -> Result<StatusCode, ApiError> {
+    let (p, t) = (pos(&raw.0)?, id(&raw.1, TemplateId::parse)?);
+    s.recruiting.link_template(&who.0, &p, &t, linked).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn link(
+    State(s): State<WebState>,
+    who: ApiActor,
+    Path(raw): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    set_link(s, who, raw, true).await
+}
+
+async fn unlink(
+    State(s): State<WebState>,
+    who: ApiActor,
+    Path(raw): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    set_link(s, who, raw, false).await
+}

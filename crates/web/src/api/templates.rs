@@ -1,0 +1,158 @@
+//! /templates: interview templates with versions, export and import.
+
+use super::{ApiJson, ApiQuery, List, Page, id};
+use crate::WebState;
+use crate::auth::ApiActor;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shortlist_app::recruiting::templates::{TemplateSummary, TemplateView};
+use shortlist_domain::TemplateId;
+use shortlist_domain::template::{TemplateExport, TemplateSpec};
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/templates", get(list).post(create))
+        .route("/templates/import", post(import))
+        .route("/templates/by-key/{key}", get(by_key))
+        .route("/templates/{id}", get(show).put(update))
+        .route("/templates/{id}/archive", post(archive))
+        .route("/templates/{id}/unarchive", post(unarchive))
+        .route("/templates/{id}/export", get(export))
+}
+
+fn tpl(raw: &str) -> Result<TemplateId, ApiError> {
+    id(raw, TemplateId::parse)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    include_archived: bool,
+}
+
+async fn list(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<List<TemplateSummary>>, ApiError> {
+    let all = s.recruiting.template_summaries(&who, q.include_archived).await?;
+    Ok(Json(page.apply(all)?))
+}
+
+#[derive(Deserialize)]
+struct NewTemplate {
+    key: String,
+    spec: TemplateSpec,
+}
+
+async fn create(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    ApiJson(body): ApiJson<NewTemplate>,
+) -> Result<(StatusCode, Json<TemplateView>), ApiError> {
+    let t = s.recruiting.create_template(&who, &body.key, body.spec).await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+async fn show(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<TemplateView>, ApiError> {
+    Ok(Json(s.recruiting.template(&who, &tpl(&raw)?).await?))
+}
+
+async fn by_key(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(key): Path<String>,
+) -> Result<Json<TemplateView>, ApiError> {
+    Ok(Json(s.recruiting.template_by_key(&who, &key).await?))
+}
+
+#[derive(Deserialize)]
+struct Update {
+    spec: TemplateSpec,
+}
+
+/// Saves new content. `version` in the answer went up if invitations use the previous one.
+async fn update(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<Update>,
+) -> Result<Json<TemplateView>, ApiError> {
+    Ok(Json(s.recruiting.update_template(&who, &tpl(&raw)?, body.spec).await?))
+}
+
+#[derive(Serialize)]
+struct Archived {
+    id: String,
+    archived: bool,
+}
+
+async fn set_archived(s: WebState, who: ApiActor, raw: &str, archived: bool) -> Result<Json<Archived>, ApiError> {
+    let t = tpl(raw)?;
+    s.recruiting.archive_template(&who.0, &t, archived).await?;
+    Ok(Json(Archived {
+        id: t.to_string(),
+        archived,
+    }))
+}
+
+async fn archive(
+    State(s): State<WebState>,
+    who: ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<Archived>, ApiError> {
+    set_archived(s, who, &raw, true).await
+}
+
+async fn unarchive(
+    State(s): State<WebState>,
+    who: ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Json<Archived>, ApiError> {
+    set_archived(s, who, &raw, false).await
+}
+
+/// The template as a file (`<key>.json`) to keep in version control or import elsewhere.
+async fn export(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let file = s.recruiting.export_template(&who, &tpl(&raw)?).await?;
+    let body = serde_json::to_string_pretty(&file).map_err(anyhow::Error::from)?;
+    // Keys are slugs (a-z, 0-9, '-'), safe inside a quoted filename.
+    let disposition = format!("attachment; filename=\"{}.json\"", file.key);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    key: Option<String>,
+}
+
+async fn import(
+    State(s): State<WebState>,
+    ApiActor(who): ApiActor,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    ApiJson(file): ApiJson<TemplateExport>,
+) -> Result<(StatusCode, Json<TemplateView>), ApiError> {
+    let t = s.recruiting.import_template(&who, file, q.key.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
