@@ -40,7 +40,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let app = App::build(&common, &args).await?;
-            let (email, password) = serve::seed_demo(&common, &app).await?;
+            let (email, password) = shortlist::demo::seed_demo(&common, &app).await?;
             println!(
                 "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n",
                 args.public_url(),

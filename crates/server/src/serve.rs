@@ -99,43 +99,6 @@ pub fn cancel_on_signal(token: CancellationToken) {
     });
 }
 
-/// Creates the demo organisation and admin on first run; later runs reuse them. The generated
-/// password is kept (owner-only file) in the data folder so it can be printed again.
-pub async fn seed_demo(common: &CommonArgs, app: &App) -> anyhow::Result<(String, String)> {
-    let email = "admin@demo.shortlist.localhost".to_string();
-    let cred_file = common.data_dir.join("demo-credentials.txt");
-    let org_id = match shortlist_store::orgs::find_by_slug(&app.db, "demo").await? {
-        Some(org) => org.org_id()?,
-        None => app
-            .accounts
-            .create_org("Demo Company", Some("demo"), true)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .org_id()?,
-    };
-    // Checked separately from the organisation so a run interrupted between the two steps is
-    // completed by the next one.
-    let known = shortlist_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if shortlist_store::users::find_by_email(&app.db, &org_id, &known)
-        .await?
-        .is_none()
-    {
-        let (_, password) = app
-            .accounts
-            .create_user(&org_id, &email, "Demo Admin", shortlist_domain::Role::Admin, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        write_private(&cred_file, &format!("{email}\n{}\n", password.unwrap_or_default()))?;
-    }
-    let saved = std::fs::read_to_string(&cred_file).unwrap_or_default();
-    let password = saved
-        .lines()
-        .nth(1)
-        .unwrap_or("(see `shortlist admin user reset-password`)")
-        .to_string();
-    Ok((email, password))
-}
-
 pub(crate) fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();

@@ -269,7 +269,16 @@ async fn export_then_import_under_a_new_key_round_trips_the_spec() {
 #[tokio::test]
 async fn email_templates_can_be_customised_used_and_reset() {
     let app = TestApp::spawn().await;
-    let api = sign_in(&app, Role::Recruiter).await;
+    let recruiter = sign_in(&app, Role::Recruiter).await;
+    let (s, p) = recruiter
+        .call(Method::DELETE, "/email-templates/invitation", None)
+        .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "only admins edit the wording"
+    );
+    let api = sign_in(&app, Role::Admin).await;
     let (s, d) = api.get("/email-templates/invitation").await;
     assert_eq!((s, d["customised"].as_bool()), (StatusCode::OK, Some(false)));
     assert!(d["placeholders"].as_array().unwrap().contains(&json!("link")));

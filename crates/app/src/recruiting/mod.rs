@@ -38,6 +38,14 @@ impl Actor {
         }
     }
 
+    /// Organisation-wide settings (expiry, reminders, e-mail wording) are for admins.
+    pub fn require_admin(&self, what: &str) -> Result<(), AppError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            _ => Err(AppError::Forbidden(format!("only administrators change {what}"))),
+        }
+    }
+
     /// Templates, positions and invitations are changed by recruiters and admins only.
     pub fn require_recruiter(&self) -> Result<(), AppError> {
         match self.role {

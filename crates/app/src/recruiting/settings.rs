@@ -127,7 +127,7 @@ impl Recruiting {
         kind: &str,
         t: &EmailTemplate,
     ) -> Result<EmailTemplateView, AppError> {
-        who.require_recruiter()?;
+        who.require_admin("the e-mail templates")?;
         check_kind(kind)?;
         mail::validate(t)?;
         settings::put_email_template(&self.db, &who.org_id, kind, &t.subject, &t.text_body, &t.html_body).await?;
@@ -136,7 +136,7 @@ impl Recruiting {
 
     /// Back to the built-in wording.
     pub async fn reset_email_template(&self, who: &Actor, kind: &str) -> Result<EmailTemplateView, AppError> {
-        who.require_recruiter()?;
+        who.require_admin("the e-mail templates")?;
         check_kind(kind)?;
         settings::reset_email_template(&self.db, &who.org_id, kind).await?;
         self.email_template(who, kind).await
