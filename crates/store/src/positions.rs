@@ -74,9 +74,11 @@ pub async fn linked_templates(db: &Db, org: &OrgId, pos: &PositionId) -> Result<
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct ExternalRef {
     pub ats_kind: String,
+    /// Empty when the organisation has one connection of this kind.
+    #[serde(default)]
     pub connection_id: String,
     pub external_id: String,
 }

@@ -31,6 +31,9 @@ pub struct InviteRequest {
     pub expires_in_days: Option<u32>,
     #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The candidate's ids in an ATS (kind + connection + id), kept on the candidate.
+    #[serde(default)]
+    pub candidate_external_refs: Vec<shortlist_store::positions::ExternalRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -240,6 +243,23 @@ impl Recruiting {
             },
         )
         .await?;
+        for (i, r) in req.candidate_external_refs.iter().enumerate() {
+            if r.ats_kind.trim().is_empty() || r.external_id.trim().is_empty() {
+                return Err(AppError::field(
+                    &format!("candidate_external_refs[{i}]"),
+                    "give the ATS kind and the external id",
+                ));
+            }
+            if !positions::add_external_ref(&mut tx, org, "candidate", &cand.id, r).await? {
+                return Err(AppError::Conflict {
+                    code: "external_ref_taken",
+                    message: format!(
+                        "{} candidate {} belongs to another candidate",
+                        r.ats_kind, r.external_id
+                    ),
+                });
+            }
+        }
         let id = InvitationId::generate();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let token_hash = crate::tokens::hash(&self.links.token(id.as_str(), &nonce));
