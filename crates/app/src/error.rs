@@ -15,6 +15,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
+    /// An upload over its limit; the message names the limit ("at most 5 MiB").
+    #[error("The file is too large: at most {} is accepted.", human_size(*limit_bytes))]
+    TooLarge { limit_bytes: u64 },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -44,8 +47,23 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::TooLarge { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
+    }
+}
+
+/// A size in words: "5 MiB", "512 KiB", "300 bytes".
+pub fn human_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    match bytes {
+        b if b >= GIB && b % GIB == 0 => format!("{} GiB", b / GIB),
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= MIB => format!("{:.1} MiB", b as f64 / MIB as f64),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
     }
 }
 

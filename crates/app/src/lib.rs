@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod clock;
 pub mod error;
+pub mod interview;
 pub mod jobs;
 pub mod links;
 pub mod mailer;
 pub mod passwords;
 pub mod recruiting;
 pub mod tokens;
+pub mod uploads;
 
 pub use error::AppError;

@@ -5,12 +5,15 @@ use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
+use shortlist_app::interview::Interviews;
+use shortlist_app::interview::jobs::CompletedNotice;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
 use shortlist_app::passwords::PasswordHasher;
 use shortlist_app::recruiting::Recruiting;
 use shortlist_app::recruiting::jobs::{ExpireInvitation, InvitationMail, PriorInvitationNotice};
+use shortlist_app::uploads::{ExpireUpload, Uploads};
 use shortlist_store::{Db, MediaStore};
 use shortlist_web::{LoginLimits, WebState};
 use std::sync::Arc;
@@ -23,6 +26,9 @@ pub struct App {
     pub media: MediaStore,
     pub accounts: Accounts,
     pub recruiting: Recruiting,
+    pub interviews: Interviews,
+    /// Candidates' resumable uploads; benchmarks raise `uploads.limits` before `web_state`.
+    pub uploads: Uploads,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub registry: Arc<Registry>,
@@ -55,10 +61,15 @@ impl App {
             db: db.clone(),
             clock: clock.clone(),
             links,
+            media: media.clone(),
         };
+        let uploads = Uploads::new(db.clone(), media.clone(), clock.clone());
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))
+            .with(Arc::new(ExpireUpload {
+                uploads: uploads.clone(),
+            }))
             .with(Arc::new(InvitationMail {
                 recruiting: recruiting.clone(),
                 mailer: mailer.clone(),
@@ -69,13 +80,23 @@ impl App {
             .with(Arc::new(PriorInvitationNotice {
                 recruiting: recruiting.clone(),
                 mailer: mailer.clone(),
+            }))
+            .with(Arc::new(CompletedNotice {
+                recruiting: recruiting.clone(),
+                mailer: mailer.clone(),
             }));
+        let interviews = Interviews {
+            recruiting: recruiting.clone(),
+            media: media.clone(),
+        };
         let wake = Arc::new(Notify::new());
         Ok(App {
             db,
             media,
             accounts,
             recruiting,
+            interviews,
+            uploads,
             clock,
             mailer,
             registry: Arc::new(registry),
@@ -92,6 +113,8 @@ impl App {
             db: self.db.clone(),
             accounts: self.accounts.clone(),
             recruiting: self.recruiting.clone(),
+            interviews: self.interviews.clone(),
+            uploads: self.uploads.clone(),
             wake: self.wake.clone(),
             metrics,
             limits: Arc::new(LoginLimits::new(

@@ -6,6 +6,7 @@ mod common;
 mod ui_support;
 
 use common::TestApp;
+use common::png::png_1x1;
 use reqwest::StatusCode;
 use shortlist_domain::Role;
 use shortlist_domain::template::TemplateExport;
@@ -81,12 +82,7 @@ async fn a_template_made_in_the_editor_exports_and_imports_as_a_copy() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let copy = id_in(&location(&r), "templates");
     assert_ne!(copy, id);
-    let r =
-        b.c.get(app.url(&format!("/templates/{copy}/export")))
-            .send()
-            .await
-            .unwrap();
-    let copied: TemplateExport = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let copied = export(&app, &b, &copy).await;
     assert_eq!((copied.key.as_str(), &copied.spec), ("engineer-copy", &file.spec));
 
     let (_, list) = b.get(&app, "/templates").await;
@@ -199,12 +195,7 @@ async fn add_question_keeps_what_was_typed_and_remove_drops_one() {
     let r = b.post(&app, "/templates/new", &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = id_in(&location(&r), "templates");
-    let r =
-        b.c.get(app.url(&format!("/templates/{id}/export")))
-            .send()
-            .await
-            .unwrap();
-    let file: TemplateExport = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let file = export(&app, &b, &id).await;
     assert_eq!(file.spec.questions.len(), 1);
     assert_eq!(file.spec.questions[0].prompt, "First, typed before adding");
     assert!(!file.spec.questions[0].required);
@@ -295,5 +286,114 @@ async fn an_oversize_import_is_refused_with_the_limit_named() {
         .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.text().await.unwrap().contains("1 MiB"));
+    app.stop().await;
+}
+
+const ONE_QUESTION: [(&str, &str); 5] = [
+    ("name", "Branded"),
+    ("locale", "en"),
+    ("q0_id", "q1"),
+    ("q0_kind", "text"),
+    ("q0_prompt", "Why us?"),
+];
+
+#[tokio::test]
+async fn a_logo_and_a_document_uploaded_in_the_editor_are_saved_shown_kept_and_removed() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let (_, html) = b.get(&app, "/templates/new").await;
+    let multipart = html.contains(r#"enctype="multipart/form-data""#);
+    assert!(multipart && html.contains(r#"type="file" id="logo_file""#), "{html}");
+
+    let png = png_1x1([22, 50, 92, 255]);
+    let mut fields = ONE_QUESTION.to_vec();
+    fields.extend([("key", "branded"), ("document_title", "Benefits"), ("action", "save")]);
+    let files: [(&str, &str, &[u8]); 3] = [
+        ("logo_file", "logo.png", &png),
+        ("intro_video_file", "", b""),
+        ("document_file", "benefits.pdf", b"%PDF-1.4\n%%EOF\n"),
+    ];
+    let r = b.upload(&app, "/templates/new", &fields, &files).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let id = id_in(&location(&r), "templates");
+    let spec = export(&app, &b, &id).await.spec;
+    let key = spec.branding.logo_media_key.clone().expect("logo saved");
+    assert!(key.starts_with(&format!("orgs/{}/template-media/", b.org)), "{key}");
+    assert_eq!(spec.intro_video_media_key, None, "no video chosen");
+    let doc = &spec.documents[0];
+    assert_eq!(doc.title, "Benefits");
+    let doc_key = doc.media_key.clone().expect("document saved");
+
+    let (_, html) = b.get(&app, &format!("/templates/{id}")).await;
+    assert!(html.contains(&format!(r#"<img src="/media/{key}""#)), "{html}");
+    assert!(
+        html.contains(&format!(r#"<a href="/media/{doc_key}">Benefits</a>"#)),
+        "{html}"
+    );
+    let r = b.c.get(app.url(&format!("/media/{key}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+
+    // Saved again without a new file: the logo stays; then "remove" clears it.
+    let docs = format!("Benefits | file:{doc_key}");
+    let mut again = ONE_QUESTION.to_vec();
+    again.extend([
+        ("logo_media_key", key.as_str()),
+        ("documents", docs.as_str()),
+        ("action", "save"),
+    ]);
+    let r = b
+        .upload(&app, &format!("/templates/{id}"), &again, &[("logo_file", "", b"")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        export(&app, &b, &id).await.spec.branding.logo_media_key.as_deref(),
+        Some(key.as_str())
+    );
+    again.push(("logo_remove", "1"));
+    let r = b.upload(&app, &format!("/templates/{id}"), &again, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let spec = export(&app, &b, &id).await.spec;
+    assert_eq!((spec.branding.logo_media_key, spec.documents.len()), (None, 1));
+
+    // Another organisation sees nothing of it.
+    let stranger = browser(&app, Role::Admin).await;
+    let (status, _) = stranger.get(&app, &format!("/media/{key}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn editor_files_of_the_wrong_type_or_size_are_refused_with_the_reason() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let mut fields = ONE_QUESTION.to_vec();
+    fields.extend([("key", "refused"), ("action", "save")]);
+    let r = b
+        .upload(
+            &app,
+            "/templates/new",
+            &fields,
+            &[("logo_file", "logo.png", b"GIF? no, text")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"<p class="error" id="logo_file-error">the file&#39;s content is not image/png"#),
+        "{html}"
+    );
+    assert!(html.contains("Why us?"), "the form is kept: {html}");
+
+    let mut big = png_1x1([0, 0, 0, 255])[..16].to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    let r = b
+        .upload(&app, "/templates/new", &fields, &[("logo_file", "big.png", &big)])
+        .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("at most 5 MiB"));
+    let (_, list) = b.get(&app, "/templates").await;
+    assert!(!list.contains("refused"), "nothing saved: {list}");
     app.stop().await;
 }

@@ -7,14 +7,17 @@
 
 pub mod candidates;
 pub mod db;
+pub mod interviews;
 pub mod invitations;
 pub mod jobs;
 pub mod media;
+pub mod media_objects;
 pub mod orgs;
 pub mod positions;
 pub mod sessions;
 pub mod settings;
 pub mod templates;
+pub mod uploads;
 pub mod users;
 
 pub use db::{Backend, Db, DbError, Tx};

@@ -9,6 +9,9 @@ use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, PutPayload};
 use std::sync::Arc;
 
+mod streaming;
+pub use streaming::MediaWriter;
+
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("STORAGE_URL must be file:///path or s3://bucket/prefix (got '{0}')")]
@@ -19,6 +22,13 @@ pub enum MediaError {
     BadKey(String),
     #[error(transparent)]
     Store(#[from] object_store::Error),
+}
+
+impl MediaError {
+    /// No object under the key.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, MediaError::Store(object_store::Error::NotFound { .. }))
+    }
 }
 
 #[derive(Clone)]

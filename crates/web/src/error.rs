@@ -16,6 +16,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -116,11 +117,11 @@ pub fn page(status: StatusCode, title: &str, detail: &str) -> Response {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
-        let mut resp = page(
-            status,
-            status.canonical_reason().unwrap_or("Error"),
-            &detail_of(&self.0),
-        );
+        let title = match &self.0 {
+            AppError::TooLarge { .. } => "File too large",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        };
+        let mut resp = page(status, title, &detail_of(&self.0));
         retry_after(&self.0, &mut resp);
         resp
     }

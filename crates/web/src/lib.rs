@@ -1,6 +1,7 @@
 //! HTTP surfaces. One router function per surface, merged in [`router`].
 
 mod api;
+mod assets;
 mod auth;
 mod candidate;
 mod error;
@@ -8,6 +9,7 @@ mod health;
 mod limits;
 mod pages;
 mod telemetry;
+mod tus;
 mod ui;
 
 pub use error::{ApiError, PageError};
@@ -16,7 +18,9 @@ pub use limits::LoginLimits;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shortlist_app::accounts::Accounts;
+use shortlist_app::interview::Interviews;
 use shortlist_app::recruiting::Recruiting;
+use shortlist_app::uploads::Uploads;
 use shortlist_store::Db;
 use std::sync::Arc;
 
@@ -26,6 +30,10 @@ pub struct WebState {
     pub db: Db,
     pub accounts: Accounts,
     pub recruiting: Recruiting,
+    /// Candidates' resumable uploads (tus).
+    pub uploads: Uploads,
+    /// The candidate's interview (progress, answers, completion).
+    pub interviews: Interviews,
     /// Poked after a request enqueued jobs, so this process's worker starts on them at once.
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,
@@ -43,6 +51,8 @@ pub fn router(state: WebState) -> Router {
         .merge(auth::ui_routes())
         .merge(ui::routes())
         .merge(candidate::routes())
+        .merge(tus::routes())
+        .merge(assets::routes())
         .nest(
             "/api/v1",
             auth::api_routes().merge(api::routes()).fallback(error::api_not_found),

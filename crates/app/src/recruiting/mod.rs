@@ -5,6 +5,7 @@ pub mod candidate_link;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod positions;
 pub mod settings;
 pub mod templates;
@@ -14,7 +15,7 @@ use crate::accounts::CurrentUser;
 use crate::clock::Clock;
 use crate::links::LinkSigner;
 use shortlist_domain::{OrgId, Role, UserId};
-use shortlist_store::Db;
+use shortlist_store::{Db, MediaStore};
 use std::sync::Arc;
 
 /// Who is acting, in which organisation. Web sessions, and later partner keys and ATS
@@ -63,6 +64,8 @@ pub struct Recruiting {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub links: LinkSigner,
+    /// Uploaded template media (logos, videos, documents).
+    pub media: MediaStore,
 }
 
 pub(crate) fn violations(v: Vec<shortlist_domain::template::Violation>) -> AppError {

@@ -56,10 +56,25 @@ fn check_key(key: &str) -> Result<Slug, AppError> {
 }
 
 impl Recruiting {
+    /// The spec's own rules and the media it refers to (uploaded by this organisation, of a
+    /// fitting type), every problem at once.
+    async fn check_spec(&self, who: &Actor, spec: &TemplateSpec) -> Result<(), AppError> {
+        let mut fields = match spec.validate().map_err(violations) {
+            Err(AppError::Validation { fields }) => fields,
+            _ => vec![],
+        };
+        fields.extend(self.media_problems(who, spec).await?);
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation { fields })
+        }
+    }
+
     pub async fn create_template(&self, who: &Actor, key: &str, spec: TemplateSpec) -> Result<TemplateView, AppError> {
         who.require_recruiter()?;
         let key = check_key(key)?;
-        spec.validate().map_err(violations)?;
+        self.check_spec(who, &spec).await?;
         let json = serde_json::to_string(&spec).map_err(internal)?;
         let mut tx = self.db.begin().await?;
         let created = templates::create(
@@ -130,7 +145,7 @@ impl Recruiting {
         spec: TemplateSpec,
     ) -> Result<TemplateView, AppError> {
         who.require_recruiter()?;
-        spec.validate().map_err(violations)?;
+        self.check_spec(who, &spec).await?;
         let json = serde_json::to_string(&spec).map_err(internal)?;
         let mut tx = self.db.begin().await?;
         not_found(templates::save(&mut tx, &who.org_id, id, &spec.name, &json, who.user_id.as_ref()).await?)?;

@@ -103,6 +103,28 @@ impl TestApp {
     async fn spawn_full(extra: &[&str], clock: std::sync::Arc<dyn shortlist_app::clock::Clock>) -> TestApp {
         let db = TestDb::fresh().await;
         let data = tempfile::tempdir().unwrap();
+        Self::start(db, data, extra, clock).await
+    }
+
+    /// A restart: a new server on the database and media folder of a stopped one
+    /// ([`TestApp::stop_keeping_data`]).
+    pub async fn spawn_on(db: TestDb, data: TempDir, extra: &[&str]) -> TestApp {
+        Self::start(db, data, extra, std::sync::Arc::new(shortlist_app::clock::SystemClock)).await
+    }
+
+    /// Stops the server and hands back its database and media folder for [`TestApp::spawn_on`].
+    pub async fn stop_keeping_data(self) -> (TestDb, TempDir) {
+        self.shutdown.cancel();
+        self.task.await.unwrap().unwrap();
+        (self.db, self.data)
+    }
+
+    async fn start(
+        db: TestDb,
+        data: TempDir,
+        extra: &[&str],
+        clock: std::sync::Arc<dyn shortlist_app::clock::Clock>,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -218,4 +240,5 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+pub mod png;
 pub mod process;

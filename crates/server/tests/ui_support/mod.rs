@@ -199,6 +199,17 @@ pub async fn create_template(app: &TestApp, b: &Browser, key: &str) -> String {
     id_in(&location(&r), "templates")
 }
 
+/// A template as its export file.
+pub async fn export(app: &TestApp, b: &Browser, id: &str) -> shortlist_domain::template::TemplateExport {
+    let r =
+        b.c.get(app.url(&format!("/templates/{id}/export")))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
 /// Creates a position linked to `template` through the positions form.
 pub async fn create_position(app: &TestApp, b: &Browser, title: &str, template: &str) -> String {
     let r = b

@@ -6,6 +6,7 @@
 //! malformed are `not_found`.
 
 mod invitations;
+pub(crate) mod media;
 mod positions;
 mod settings;
 mod templates;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<WebState> {
         .merge(positions::routes())
         .merge(invitations::routes())
         .merge(settings::routes())
+        .merge(media::routes())
 }
 
 /// A JSON body. Unlike axum's `Json`, a rejection is a problem+json naming the field at fault

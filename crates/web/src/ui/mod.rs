@@ -7,6 +7,7 @@ mod bulk;
 mod csv_rows;
 mod invitations;
 mod invite;
+mod media;
 mod positions;
 mod question_form;
 mod settings;
@@ -36,10 +37,13 @@ pub fn routes() -> Router<WebState> {
         .route("/templates/import", post(templates::import))
         .route("/positions/{id}/bulk", post(bulk::preview))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
-    Router::new()
-        .route("/templates", get(templates::list))
+    // The editor's form carries the logo, intro video and document files.
+    let editor = Router::new()
         .route("/templates/new", get(templates::new_form).post(templates::create))
         .route("/templates/{id}", get(templates::edit_form).post(templates::update))
+        .layer(DefaultBodyLimit::max(media::EDITOR_LIMIT));
+    Router::new()
+        .route("/templates", get(templates::list))
         .route("/templates/{id}/archive", post(templates::archive))
         .route("/templates/{id}/export", get(templates::export))
         .route("/positions", get(positions::list).post(positions::create))
@@ -52,7 +56,9 @@ pub fn routes() -> Router<WebState> {
         .route("/settings", get(settings::show).post(settings::update))
         .route("/settings/email/{kind}", post(settings::update_email))
         .route("/settings/email/{kind}/reset", post(settings::reset_email))
+        .route("/media/{*key}", get(media::show))
         .merge(uploads)
+        .merge(editor)
 }
 
 /// Field errors of a validation failure; any other error becomes its error page.

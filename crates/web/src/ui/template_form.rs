@@ -25,6 +25,10 @@ pub struct TemplateForm {
     pub practice: QuestionForm,
     pub surveys: String,
     pub documents: String,
+    /// Media keys as the form carries them (hidden fields, or a file just uploaded); `Some("")`
+    /// removes, `None` (field not sent) keeps the saved one.
+    pub logo_key: Option<String>,
+    pub intro_video_key: Option<String>,
 }
 
 impl TemplateForm {
@@ -60,7 +64,17 @@ impl TemplateForm {
             },
             surveys: show_surveys(&s.surveys),
             documents: show_documents(&s.documents),
+            logo_key: s.branding.logo_media_key.clone(),
+            intro_video_key: s.intro_video_media_key.clone(),
         }
+    }
+
+    pub fn logo(&self) -> &str {
+        self.logo_key.as_deref().unwrap_or_default()
+    }
+
+    pub fn intro_video(&self) -> &str {
+        self.intro_video_key.as_deref().unwrap_or_default()
     }
 
     /// The typed value of a short text field.
@@ -85,6 +99,7 @@ impl TemplateForm {
         };
         let mut qs: BTreeMap<usize, QuestionForm> = BTreeMap::new();
         let mut removed = HashSet::new();
+        let mut cleared = HashSet::new();
         for (k, v) in pairs {
             match k.as_str() {
                 "key" => f.key = v.trim().into(),
@@ -96,6 +111,11 @@ impl TemplateForm {
                 "expiry_days" => f.expiry_days = v.trim().into(),
                 "surveys" => f.surveys = v.clone(),
                 "documents" => f.documents = v.clone(),
+                "logo_media_key" => f.logo_key = Some(v.trim().into()),
+                "intro_video_media_key" => f.intro_video_key = Some(v.trim().into()),
+                "logo_remove" | "intro_video_remove" => {
+                    cleared.insert(k.as_str());
+                }
                 _ => {
                     let Some((prefix, suffix)) = k.split_once('_') else {
                         continue;
@@ -122,6 +142,12 @@ impl TemplateForm {
             .filter(|(n, _)| !removed.contains(n))
             .map(|(_, q)| q)
             .collect();
+        if cleared.contains("logo_remove") {
+            f.logo_key = Some(String::new());
+        }
+        if cleared.contains("intro_video_remove") {
+            f.intro_video_key = Some(String::new());
+        }
         f.renumber();
         f
     }
@@ -149,8 +175,8 @@ impl TemplateForm {
         self.renumber();
     }
 
-    /// The spec the form describes. `old` (the saved spec) keeps what the form does not show:
-    /// video prompts, logo, intro video. Errors name form fields; with errors, the spec is the
+    /// The spec the form describes. `old` (the saved spec) keeps what the form does not show or
+    /// did not send: video prompts, logo, intro video. Errors name form fields; with errors, the spec is the
     /// best reading of the form (so its own validation can report the rest at the same time).
     pub fn build_spec(&mut self, old: Option<&TemplateSpec>) -> (TemplateSpec, Vec<FieldError>) {
         let mut errs = vec![];
@@ -196,14 +222,22 @@ impl TemplateForm {
             errs.push(field_error("documents", m));
             vec![]
         });
+        let keep = |typed: &Option<String>, saved: Option<&String>| match typed {
+            Some(k) => Some(k.clone()).filter(|k| !k.is_empty()),
+            None => saved.cloned(),
+        };
         let mut branding = old.map(|o| o.branding.clone()).unwrap_or_default();
         branding.colour = Some(self.colour.clone()).filter(|c| !c.is_empty());
+        branding.logo_media_key = keep(&self.logo_key, old.and_then(|o| o.branding.logo_media_key.as_ref()));
         let spec = TemplateSpec {
             name: self.name.trim().to_string(),
             description: self.description.trim().to_string(),
             locale: self.locale.clone(),
             branding,
-            intro_video_media_key: old.and_then(|o| o.intro_video_media_key.clone()),
+            intro_video_media_key: keep(
+                &self.intro_video_key,
+                old.and_then(|o| o.intro_video_media_key.as_ref()),
+            ),
             closing_message: self.closing_message.trim().to_string(),
             expiry_days,
             practice_question: practice,
@@ -265,6 +299,10 @@ fn to_form_field(e: FieldError) -> FieldError {
         ("documents".into(), format!("line {}: {}", i + 1, e.message))
     } else if f == "branding.colour" {
         ("colour".into(), e.message)
+    } else if f == "branding.logo_media_key" {
+        ("logo_file".into(), e.message)
+    } else if f == "intro_video_media_key" {
+        ("intro_video_file".into(), e.message)
     } else {
         (e.field, e.message)
     };

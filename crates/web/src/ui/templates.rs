@@ -1,5 +1,6 @@
 //! Interview templates: list, editor (create and edit, with versions), archive, export, import.
 
+use super::media::{EditorPost, MediaHints, apply_uploads, keep_media, read_editor};
 use super::template_form::{KINDS, QuestionForm, TemplateForm};
 use super::{Errors, NoticeQuery, field_error, field_errors, notice_text, read_upload, see_other, value};
 use crate::WebState;
@@ -9,7 +10,7 @@ use crate::pages::render;
 use askama::Template;
 use axum::Form;
 use axum::extract::multipart::Multipart;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shortlist_app::AppError;
@@ -54,6 +55,7 @@ struct EditPage {
     errors: Errors,
     kinds: &'static [(&'static str, &'static str)],
     notice: Option<String>,
+    media: MediaHints,
 }
 
 impl EditPage {
@@ -118,6 +120,7 @@ fn editor(
     errs: Vec<FieldError>,
 ) -> EditPage {
     let errors = form.attach(errs);
+    let media = MediaHints::new(&form);
     EditPage {
         csrf: u.csrf_token.clone(),
         can_edit: a.require_recruiter().is_ok(),
@@ -128,6 +131,7 @@ fn editor(
         errors: Errors(errors),
         kinds: &KINDS,
         notice: None,
+        media,
     }
 }
 
@@ -175,18 +179,26 @@ fn save_errors(e: AppError) -> Result<Vec<FieldError>, PageError> {
 pub async fn create(
     State(s): State<WebState>,
     PageActor(a, u): PageActor,
-    Form(pairs): Form<Vec<(String, String)>>,
+    req: Request,
 ) -> Result<Response, PageError> {
-    check_csrf(&u, value(&pairs, "csrf"))?;
+    // Before the body (which may carry a video) is read.
     a.require_recruiter()?;
-    let mut form = TemplateForm::from_pairs(&pairs);
-    if value(&pairs, "action") == "add" {
+    let post = match read_editor(req).await {
+        Ok(p) => p,
+        Err(resp) => return Ok(resp),
+    };
+    let pairs = &post.pairs;
+    check_csrf(&u, value(pairs, "csrf"))?;
+    let mut form = TemplateForm::from_pairs(pairs);
+    let uploads = uploads(&s, &a, post, &mut form).await?;
+    if value(&uploads.0, "action") == "add" {
         form.add_question();
-        return Ok(render(StatusCode::OK, &editor(&u, &a, None, form, vec![])));
+        return Ok(render(status_of(&uploads.1), &editor(&u, &a, None, form, uploads.1)));
     }
-    let errs = match read_form(&mut form, None) {
-        Err(errs) => errs,
-        Ok(spec) => match s.recruiting.create_template(&a, &form.key, spec).await {
+    let errs = match (read_form(&mut form, None), uploads.1) {
+        (Err(errs), upload_errs) => [upload_errs, errs].concat(),
+        (Ok(_), upload_errs) if !upload_errs.is_empty() => upload_errs,
+        (Ok(spec), _) => match s.recruiting.create_template(&a, &form.key, spec).await {
             Ok(t) => return Ok(see_other(&format!("/templates/{}?notice=created", t.id))),
             Err(e) => save_errors(e)?,
         },
@@ -197,25 +209,55 @@ pub async fn create(
     ))
 }
 
+/// Uploads the chosen files into the form; the posted pairs and the files refused.
+async fn uploads(
+    s: &WebState,
+    a: &Actor,
+    post: EditorPost,
+    form: &mut TemplateForm,
+) -> Result<(Vec<(String, String)>, Vec<FieldError>), PageError> {
+    let title = value(&post.pairs, "document_title").to_string();
+    let errs = apply_uploads(s, a, post.files, form, &title).await?;
+    Ok((post.pairs, errs))
+}
+
+fn status_of(errs: &[FieldError]) -> StatusCode {
+    if errs.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 pub async fn update(
     State(s): State<WebState>,
     PageActor(a, u): PageActor,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    req: Request,
 ) -> Result<Response, PageError> {
-    check_csrf(&u, value(&pairs, "csrf"))?;
     a.require_recruiter()?;
+    let post = match read_editor(req).await {
+        Ok(p) => p,
+        Err(resp) => return Ok(resp),
+    };
+    check_csrf(&u, value(&post.pairs, "csrf"))?;
     let id = template_id(&id)?;
     let t = s.recruiting.template(&a, &id).await?;
-    let mut form = TemplateForm::from_pairs(&pairs);
+    let mut form = TemplateForm::from_pairs(&post.pairs);
     form.key = t.key.clone();
-    if value(&pairs, "action") == "add" {
+    keep_media(&mut form, &t.spec);
+    let uploads = uploads(&s, &a, post, &mut form).await?;
+    if value(&uploads.0, "action") == "add" {
         form.add_question();
-        return Ok(render(StatusCode::OK, &editor(&u, &a, Some(&t), form, vec![])));
+        return Ok(render(
+            status_of(&uploads.1),
+            &editor(&u, &a, Some(&t), form, uploads.1),
+        ));
     }
-    let errs = match read_form(&mut form, Some(&t.spec)) {
-        Err(errs) => errs,
-        Ok(spec) => match s.recruiting.update_template(&a, &id, spec).await {
+    let errs = match (read_form(&mut form, Some(&t.spec)), uploads.1) {
+        (Err(errs), upload_errs) => [upload_errs, errs].concat(),
+        (Ok(_), upload_errs) if !upload_errs.is_empty() => upload_errs,
+        (Ok(spec), _) => match s.recruiting.update_template(&a, &id, spec).await {
             Ok(t) => return Ok(see_other(&format!("/templates/{}?notice=saved", t.id))),
             Err(e) => save_errors(e)?,
         },

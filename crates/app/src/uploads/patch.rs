@@ -1,0 +1,406 @@
+//! PATCH: appending a streamed body to an upload, and assembling the answer from its parts when
+//! the last byte arrives.
+
+use super::rules::Checksum;
+use super::{UploadError, UploadInfo, Uploads, check_live, internal, staging_prefix};
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use shortlist_store::uploads::{self as store, PartRow, TakeRow, UploadRow};
+use std::time::Instant;
+
+/// Received bytes are kept in pieces of this size, and the parts are read back in ranges of it,
+/// so no single allocation is as large as a part (large short-lived allocations fragment the
+/// heap and make the process grow with the file).
+const PIECE: usize = 1 << 20;
+
+/// The bytes of one staging part as they arrive.
+#[derive(Default)]
+struct PartBuf {
+    pieces: Vec<Vec<u8>>,
+    len: usize,
+}
+
+impl PartBuf {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.pieces.last().is_none_or(|p| p.len() == PIECE) {
+                self.pieces.push(Vec::with_capacity(PIECE));
+            }
+            if let Some(last) = self.pieces.last_mut() {
+                let n = (PIECE - last.len()).min(bytes.len());
+                last.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+                self.len += n;
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<Vec<u8>> {
+        self.len = 0;
+        std::mem::take(&mut self.pieces)
+    }
+}
+
+/// Why the body stopped before its end.
+enum Stop {
+    Finished,
+    Cut(String),
+    TooLong,
+}
+
+/// One PATCH holding the upload's lease.
+struct Holder<'a> {
+    up: &'a Uploads,
+    row: UploadRow,
+    lock: String,
+    /// The offset recorded in the database.
+    committed: u64,
+    /// Staged parts not yet recorded (a body with a checksum, or the final part).
+    pending: Vec<PartRow>,
+    renewed: Instant,
+}
+
+impl Uploads {
+    /// Appends `body` at `offset`. The work runs on a task of its own, so a client that goes
+    /// away mid-body still gets the bytes that arrived recorded and the lease released.
+    pub async fn patch<S, B, E>(
+        &self,
+        id: &str,
+        token: &str,
+        offset: u64,
+        checksum: Option<&str>,
+        content_length: Option<u64>,
+        body: S,
+    ) -> Result<UploadInfo, UploadError>
+    where
+        S: Stream<Item = Result<B, E>> + Send + Unpin + 'static,
+        B: AsRef<[u8]> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let (this, id, token) = (self.clone(), id.to_string(), token.to_string());
+        let checksum = checksum.map(str::to_string);
+        tokio::spawn(async move {
+            this.patch_here(&id, &token, offset, checksum.as_deref(), content_length, body)
+                .await
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    async fn patch_here<S, B, E>(
+        &self,
+        id: &str,
+        token: &str,
+        offset: u64,
+        checksum: Option<&str>,
+        content_length: Option<u64>,
+        body: S,
+    ) -> Result<UploadInfo, UploadError>
+    where
+        S: Stream<Item = Result<B, E>> + Send + Unpin,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        let row = self.authorised(id, token).await?;
+        let info = UploadInfo::of(&row);
+        if info.complete {
+            return if offset == info.length {
+                Ok(info)
+            } else {
+                Err(UploadError::OffsetMismatch { offset: info.offset })
+            };
+        }
+        check_live(&row.invitation_state, row.invitation_expires_at, self.clock.now())?;
+        let sum = checksum.map(Checksum::parse).transpose()?;
+        if offset != info.offset {
+            return Err(UploadError::OffsetMismatch { offset: info.offset });
+        }
+        if content_length.is_some_and(|n| offset.saturating_add(n) > info.length) {
+            return Err(UploadError::BadRequest("the body goes past Upload-Length".into()));
+        }
+        let lock = format!("{:016x}", rand::rng().next_u64());
+        let now = self.clock.now();
+        if !store::acquire(&self.db, id, &lock, now, now + self.limits.lease).await? {
+            return Err(UploadError::Locked);
+        }
+        let mut h = Holder {
+            up: self,
+            row,
+            lock,
+            committed: offset,
+            pending: vec![],
+            renewed: Instant::now(),
+        };
+        let result = h.run(offset, sum, body).await;
+        if let Err(e) = store::release(&self.db, id, &h.lock).await {
+            tracing::warn!(upload = id, error = %e, "lease not released; it runs out by itself");
+        }
+        result
+    }
+}
+
+impl Holder<'_> {
+    fn length(&self) -> u64 {
+        u64::try_from(self.row.upload_length).unwrap_or_default()
+    }
+
+    async fn run<S, B, E>(
+        &mut self,
+        offset: u64,
+        mut sum: Option<Checksum>,
+        mut body: S,
+    ) -> Result<UploadInfo, UploadError>
+    where
+        S: Stream<Item = Result<B, E>> + Unpin,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        // The row may have moved between the check and taking the lease.
+        let fresh = store::get(&self.up.db, &self.row.id)
+            .await?
+            .ok_or(UploadError::NotFound)?;
+        if u64::try_from(fresh.upload_offset).unwrap_or_default() != offset {
+            return Err(UploadError::OffsetMismatch {
+                offset: u64::try_from(fresh.upload_offset).unwrap_or_default(),
+            });
+        }
+        let part = self.up.limits.part_bytes.max(1);
+        let length = self.length();
+        let mut buf = PartBuf::default();
+        let mut staged = offset; // bytes before `buf`
+        let stop = loop {
+            let next = match tokio::time::timeout(self.up.limits.idle, body.next()).await {
+                Err(_) => break Stop::Cut("no data arrived for too long".into()),
+                Ok(None) => break Stop::Finished,
+                Ok(Some(Err(e))) => break Stop::Cut(e.to_string()),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            let mut bytes = next.as_ref();
+            metrics::counter!("shortlist_upload_bytes_received_total").increment(bytes.len() as u64);
+            if staged + (buf.len + bytes.len()) as u64 > length {
+                break Stop::TooLong;
+            }
+            if let Some(s) = sum.as_mut() {
+                s.update(bytes);
+            }
+            while !bytes.is_empty() {
+                let n = (part - buf.len).min(bytes.len());
+                buf.push(&bytes[..n]);
+                bytes = &bytes[n..];
+                if buf.len == part {
+                    let at = staged;
+                    staged += part as u64;
+                    self.stage(at, buf.take(), sum.is_some()).await?;
+                }
+            }
+            self.keep_lease().await?;
+        };
+        match stop {
+            Stop::TooLong => {
+                self.drop_pending().await;
+                return Err(UploadError::BadRequest("the body goes past Upload-Length".into()));
+            }
+            Stop::Cut(why) if sum.is_some() => {
+                self.drop_pending().await;
+                return Err(UploadError::BadRequest(format!("the body was cut off ({why})")));
+            }
+            Stop::Cut(_) | Stop::Finished => {}
+        }
+        if buf.len > 0 {
+            let at = staged;
+            staged += buf.len as u64;
+            self.stage(at, buf.take(), sum.is_some()).await?;
+        }
+        if let Some(s) = sum
+            && !s.matches()
+        {
+            self.drop_pending().await;
+            return Err(UploadError::ChecksumMismatch);
+        }
+        if staged == length {
+            self.complete().await?;
+        } else {
+            self.commit_pending().await?;
+        }
+        if let Stop::Cut(why) = stop {
+            return Err(UploadError::BadRequest(format!("the body was cut off ({why})")));
+        }
+        let mut row = self.row.clone();
+        row.upload_offset = i64::try_from(self.committed).map_err(internal)?;
+        if self.committed == length {
+            row.state = "complete".into();
+        }
+        Ok(UploadInfo::of(&row))
+    }
+
+    /// Stores one part; records it at once unless it must wait (checksum, or the final part).
+    async fn stage(&mut self, at: u64, pieces: Vec<Vec<u8>>, hold: bool) -> Result<(), UploadError> {
+        let mut nonce = [0u8; 4];
+        rand::rng().fill_bytes(&mut nonce);
+        let key = format!(
+            "{}/{at:020}-{:08x}",
+            staging_prefix(&self.row.id),
+            u32::from_be_bytes(nonce)
+        );
+        let size: u64 = pieces.iter().map(|p| p.len() as u64).sum();
+        self.up.media.put_pieces(&key, pieces).await?;
+        self.pending.push(PartRow {
+            part_offset: i64::try_from(at).map_err(internal)?,
+            size: i64::try_from(size).map_err(internal)?,
+            object_key: key,
+        });
+        if !hold && at + size < self.length() {
+            self.commit_pending().await?;
+        }
+        Ok(())
+    }
+
+    fn pending_end(&self) -> u64 {
+        self.pending
+            .last()
+            .map_or(self.committed, |p| (p.part_offset + p.size) as u64)
+    }
+
+    fn lease_until(&self) -> DateTime<Utc> {
+        self.up.clock.now() + self.up.limits.lease
+    }
+
+    async fn commit_pending(&mut self) -> Result<(), UploadError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let to = self.pending_end();
+        let mut tx = self.up.db.begin().await?;
+        let ok = store::commit_parts(
+            &mut tx,
+            &self.row.id,
+            &self.lock,
+            self.committed as i64,
+            to as i64,
+            &self.pending,
+            self.up.clock.now(),
+            self.lease_until(),
+        )
+        .await?;
+        if !ok {
+            drop(tx);
+            self.drop_pending().await;
+            return Err(UploadError::Locked);
+        }
+        tx.commit().await?;
+        self.pending.clear();
+        self.committed = to;
+        self.renewed = Instant::now();
+        Ok(())
+    }
+
+    async fn keep_lease(&mut self) -> Result<(), UploadError> {
+        let every = (self.up.limits.lease / 3).to_std().unwrap_or_default();
+        if self.renewed.elapsed() < every {
+            return Ok(());
+        }
+        if !store::renew(&self.up.db, &self.row.id, &self.lock, self.lease_until()).await? {
+            self.drop_pending().await;
+            return Err(UploadError::Locked);
+        }
+        self.renewed = Instant::now();
+        Ok(())
+    }
+
+    async fn drop_pending(&mut self) {
+        for p in std::mem::take(&mut self.pending) {
+            if let Err(e) = self.up.media.remove(&p.object_key).await {
+                tracing::warn!(key = p.object_key, error = %e, "staged part not removed");
+            }
+        }
+    }
+
+    /// Assembles every part into the answer's object, then completes the upload and records the
+    /// take in one transaction, and only then frees the staging space.
+    async fn complete(&mut self) -> Result<(), UploadError> {
+        let length = self.length();
+        let mut parts = store::parts(&self.up.db, &self.row.id).await?;
+        parts.extend(self.pending.iter().cloned());
+        let mut at = 0i64;
+        for p in &parts {
+            if p.part_offset != at {
+                return Err(internal(format!("upload {}: part at {} missing", self.row.id, at)));
+            }
+            at += p.size;
+        }
+        if at as u64 != length {
+            return Err(internal(format!(
+                "upload {}: {at} of {length} bytes staged",
+                self.row.id
+            )));
+        }
+        let mut w = self
+            .up
+            .media
+            .multipart_writer(&self.row.media_key, self.up.limits.part_bytes)
+            .await?;
+        let mut hash = Sha256::new();
+        for p in &parts {
+            let size = p.size as u64;
+            let appended = self
+                .up
+                .media
+                .append_to(&p.object_key, size, PIECE as u64, &mut w, |b| hash.update(b))
+                .await;
+            if let Err(e) = appended {
+                let _ = w.abort().await;
+                return Err(e.into());
+            }
+            self.keep_lease().await?;
+        }
+        let size = w.finish().await?;
+        if size != length {
+            return Err(internal(format!("assembled {size} of {length} bytes")));
+        }
+        let sha256: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let now = self.up.clock.now();
+        let take = TakeRow {
+            org_id: self.row.org_id.clone(),
+            invitation_id: self.row.invitation_id.clone(),
+            question_id: self.row.question_id.clone(),
+            take: self.row.take,
+            media_key: self.row.media_key.clone(),
+            content_type: self.row.filetype.clone(),
+            size_bytes: length as i64,
+            sha256: sha256.clone(),
+            uploaded_at: now,
+        };
+        let mut tx = self.up.db.begin().await?;
+        let from = self.committed as i64;
+        let moved = store::commit_parts(
+            &mut tx,
+            &self.row.id,
+            &self.lock,
+            from,
+            length as i64,
+            &self.pending,
+            now,
+            self.lease_until(),
+        )
+        .await?;
+        if !moved || !store::complete(&mut tx, &self.row.id, &self.lock, &sha256, now).await? {
+            drop(tx);
+            self.drop_pending().await;
+            return Err(UploadError::Locked);
+        }
+        let replaced = store::upsert_take(&mut tx, &take).await?;
+        tx.commit().await?;
+        self.pending.clear();
+        self.committed = length;
+        self.up.discard_staging(&self.row.id).await;
+        if let Some(old) = replaced.filter(|k| *k != self.row.media_key)
+            && let Err(e) = self.up.media.remove(&old).await
+        {
+            tracing::warn!(key = old, error = %e, "replaced take not removed");
+        }
+        tracing::info!(upload = self.row.id, bytes = length, "upload complete");
+        Ok(())
+    }
+}

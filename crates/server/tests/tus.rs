@@ -1,0 +1,409 @@
+//! The tus 1.0 upload endpoint over real HTTP: discovery, creation, PATCH and HEAD offsets,
+//! conformance errors, authorisation, checksums, termination, concurrent PATCH, a body cut off
+//! mid-way, a server restart mid-upload, and the same on S3.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_common;
+mod common;
+mod tus_support;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+use tus_support::{MIB, RawPatch, Tus, data, header, interview, sha256_hex};
+
+/// The take recorded for `q1`, and the bytes stored under its key.
+async fn stored_take(app: &TestApp, i: &tus_support::Interview, take: i32) -> (String, Vec<u8>) {
+    let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
+    let t = takes
+        .iter()
+        .find(|t| t.question_id == "q1" && t.take == take)
+        .unwrap_or_else(|| panic!("no take {take}: {takes:?}"));
+    assert!(
+        t.media_key.ends_with(&format!("/q1/take-{take}.webm")),
+        "{}",
+        t.media_key
+    );
+    assert_eq!(t.content_type, "video/webm;codecs=vp8,opus");
+    let bytes = app.app.media.get(&t.media_key).await.unwrap();
+    assert_eq!(t.size_bytes as usize, bytes.len());
+    (t.sha256.clone(), bytes)
+}
+
+#[tokio::test]
+async fn options_announce_the_protocol() {
+    let app = TestApp::spawn().await;
+    let r = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, app.url("/uploads"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(header(&r, "tus-version").as_deref(), Some("1.0.0"));
+    assert_eq!(header(&r, "tus-resumable").as_deref(), Some("1.0.0"));
+    assert_eq!(
+        header(&r, "tus-extension").as_deref(),
+        Some("creation,creation-with-upload,termination,checksum,expiration")
+    );
+    assert_eq!(header(&r, "tus-checksum-algorithm").as_deref(), Some("sha1,sha256"));
+    assert_eq!(header(&r, "tus-max-size").as_deref(), Some("1073741824"));
+}
+
+#[tokio::test]
+async fn an_answer_uploaded_in_three_patches_is_stored_whole() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(21 * MIB + 17, 1);
+    let loc = tus.video(all.len(), 1).await;
+    let h = tus.head(&loc).await;
+    assert_eq!(h.status(), StatusCode::OK);
+    assert_eq!(header(&h, "cache-control").as_deref(), Some("no-store"));
+    assert_eq!(header(&h, "upload-length"), Some(all.len().to_string()));
+    let meta = header(&h, "upload-metadata").unwrap();
+    assert!(meta.contains("question ") && !meta.contains("token "), "{meta}");
+    assert!(header(&h, "upload-expires").unwrap().ends_with(" GMT"));
+
+    let cuts = [0, 9 * MIB, 18 * MIB, all.len()];
+    for w in cuts.windows(2) {
+        tus.patch_ok(&loc, w[0], &all[w[0]..w[1]]).await;
+        assert_eq!(tus.offset(&loc).await, w[1]);
+    }
+    let (sha, bytes) = stored_take(&app, &i, 1).await;
+    assert_eq!(sha, sha256_hex(&all));
+    assert!(bytes == all, "stored bytes differ");
+    let staged = app.app.media.list(&format!("staging/{}", &loc[9..])).await.unwrap();
+    assert!(staged.is_empty(), "staging removed: {staged:?}");
+    // A completed upload answers HEAD with its full length and refuses more bytes.
+    assert_eq!(tus.offset(&loc).await, all.len());
+    assert_eq!(tus.patch(&loc, 0, b"x").await.status(), StatusCode::CONFLICT);
+
+    // Creation with upload: the first bytes travel with the POST; a retake replaces nothing else.
+    let doc = data(1000, 2);
+    let r = tus
+        .c
+        .post(app.url("/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "1000")
+        .header(
+            "Upload-Metadata",
+            tus_support::metadata(&i.token, "q1", 2, "video/webm;codecs=vp8,opus"),
+        )
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(doc.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(header(&r, "upload-offset").as_deref(), Some("1000"));
+    assert_eq!(stored_take(&app, &i, 2).await.1, doc);
+    assert_eq!(stored_take(&app, &i, 1).await.1.len(), all.len());
+}
+
+#[tokio::test]
+async fn offsets_ids_tokens_and_versions_are_checked() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(3000, 3);
+    let loc = tus.video(all.len(), 1).await;
+    tus.patch_ok(&loc, 0, &all[..1000]).await;
+
+    let r = tus.patch(&loc, 500, &all[500..1500]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(tus.offset(&loc).await, 1000, "a wrong offset changes nothing");
+
+    let unknown = "/uploads/upl_000000000000000000000000000000000000000000000000";
+    assert_eq!(tus.head(unknown).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(tus.patch(unknown, 0, b"x").await.status(), StatusCode::NOT_FOUND);
+
+    let stranger = Tus::new(&app, "not-the-token");
+    assert_eq!(stranger.head(&loc).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(stranger.patch(&loc, 1000, b"x").await.status(), StatusCode::NOT_FOUND);
+    let bare = tus
+        .c
+        .head(app.url(&loc))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::NOT_FOUND, "no candidate token");
+
+    let old = tus
+        .c
+        .head(app.url(&loc))
+        .header("X-Shortlist-Candidate-Token", &i.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(header(&old, "tus-version").as_deref(), Some("1.0.0"));
+
+    let r = tus
+        .c
+        .patch(app.url(&loc))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Content-Type", "text/plain")
+        .header("Upload-Offset", "1000")
+        .header("X-Shortlist-Candidate-Token", &i.token)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = tus.patch(&loc, 1000, &data(2001, 9)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "past Upload-Length");
+    assert_eq!(tus.offset(&loc).await, 1000);
+
+    // Termination: gone for good.
+    let del = |l: &str| {
+        tus.c
+            .delete(app.url(l))
+            .header("Tus-Resumable", "1.0.0")
+            .header("X-Shortlist-Candidate-Token", &i.token)
+            .send()
+    };
+    assert_eq!(del(&loc).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(tus.head(&loc).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        tus.patch(&loc, 1000, &all[1000..]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(del(&loc).await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_checksum_mismatch_keeps_nothing_and_a_correct_retry_succeeds() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(10 * MIB, 4);
+    let loc = tus.video(all.len(), 1).await;
+    tus.patch_ok(&loc, 0, &all[..MIB]).await;
+    let body = &all[MIB..];
+    let digest = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b));
+    let r = tus
+        .patch_req(&loc, MIB)
+        .header("Upload-Checksum", format!("sha256 {}", digest(b"something else")))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 460, "{}", r.text().await.unwrap());
+    assert_eq!(tus.offset(&loc).await, MIB, "nothing of the body kept");
+    let r = tus
+        .patch_req(&loc, MIB)
+        .header("Upload-Checksum", "md5 AAAA")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = tus
+        .patch_req(&loc, MIB)
+        .header("Upload-Checksum", format!("sha256 {}", digest(body)))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (sha, _) = stored_take(&app, &i, 1).await;
+    assert_eq!(sha, sha256_hex(&all));
+}
+
+#[tokio::test]
+async fn creation_checks_the_link_question_take_type_and_size() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let webm = "video/webm";
+    let over = tus.create((1 << 30) + 1, "q1", 1, webm).await;
+    assert_eq!(over.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(over.text().await.unwrap().contains("1 GiB"));
+    let doc = tus.create((25 << 20) + 1, "doc", 1, "application/pdf").await;
+    assert_eq!(doc.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(doc.text().await.unwrap().contains("25 MiB"));
+    assert_eq!(
+        tus.create(100, "doc", 1, "application/pdf").await.status(),
+        StatusCode::CREATED
+    );
+
+    for (q, take, ft) in [
+        ("nope", 1, webm),
+        ("q1", 3, webm),
+        ("q1", 0, webm),
+        ("doc", 2, "application/pdf"),
+        ("t", 1, webm),
+    ] {
+        let r = tus.create(100, q, take, ft).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{q} take {take}");
+    }
+    assert_eq!(
+        tus.create(100, "q1", 2, webm).await.status(),
+        StatusCode::CREATED,
+        "one retake"
+    );
+    for (q, ft) in [("q1", "application/pdf"), ("doc", "video/webm"), ("q1", "text/html")] {
+        assert_eq!(
+            tus.create(100, q, 1, ft).await.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{q} {ft}"
+        );
+    }
+    let deferred = tus
+        .c
+        .post(app.url("/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Defer-Length", "1")
+        .header("Upload-Metadata", tus_support::metadata(&i.token, "q1", 1, webm))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deferred.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        Tus::new(&app, "unknown-token")
+            .create(100, "q1", 1, webm)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A cancelled invitation takes no new uploads and no more bytes.
+    let loc = tus.video(100, 1).await;
+    let (s, v) = i
+        .api
+        .post(&format!("/invitations/{}/cancel", i.invitation), json!({}))
+        .await;
+    assert!(s.is_success(), "{v}");
+    assert_eq!(tus.create(100, "q1", 1, webm).await.status(), StatusCode::GONE);
+    assert_eq!(tus.patch(&loc, 0, &data(100, 5)).await.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn a_second_patch_is_refused_while_the_first_is_writing() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(3 * MIB, 6);
+    let loc = tus.video(all.len(), 1).await;
+    let mut first = RawPatch::start(&app, &tus, &loc, 0, all.len(), &all[..MIB]).await;
+    // Wait until the running PATCH holds the upload's lease in the database.
+    let id = loc.trim_start_matches("/uploads/").to_string();
+    let held = common::eventually(std::time::Duration::from_secs(10), || {
+        let (db, id) = (app.app.db.clone(), id.clone());
+        async move {
+            let row = shortlist_store::uploads::get(&db, &id).await.unwrap().unwrap();
+            row.lock_token.is_some().then_some(())
+        }
+    })
+    .await;
+    assert!(held.is_some(), "the running PATCH holds the upload");
+    let second = tus.patch(&loc, 0, &all[..MIB]).await.status();
+    assert!(matches!(second, StatusCode::LOCKED | StatusCode::CONFLICT), "{second}");
+    first.send(&all[MIB..]).await;
+    let (status, head) = first.finish().await;
+    assert_eq!(status, 204, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("upload-offset: {}", all.len())),
+        "{head}"
+    );
+    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
+}
+
+/// A body cut off part-way keeps what arrived; the client resumes from HEAD's offset.
+async fn cut_and_resume(app: &TestApp) {
+    let i = interview(app).await;
+    let tus = Tus::new(app, &i.token);
+    let all = data(20 * MIB + 5, 7);
+    let loc = tus.video(all.len(), 1).await;
+    tus.patch_ok(&loc, 0, &all[..2 * MIB]).await;
+    let sent = 11 * MIB + 3;
+    let raw = RawPatch::start(app, &tus, &loc, 2 * MIB, all.len() - 2 * MIB, &all[2 * MIB..sent]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(raw); // the connection goes away mid-body
+    let resumed_at = tus.resume(&loc, &all).await;
+    assert!(resumed_at >= 2 * MIB && resumed_at <= sent, "resumed at {resumed_at}");
+    assert!(resumed_at > 2 * MIB, "bytes that arrived before the cut were kept");
+    let (sha, bytes) = stored_take(app, &i, 1).await;
+    assert_eq!(sha, sha256_hex(&all));
+    assert!(bytes == all);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_mid_body_resumes_from_the_stored_offset() {
+    let app = TestApp::spawn().await;
+    cut_and_resume(&app).await;
+}
+
+#[tokio::test]
+async fn uploads_resume_and_complete_on_s3() {
+    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "TEST_S3_ENDPOINT must be set in CI (scripts/test)"
+        );
+        eprintln!("skipped: no TEST_S3_ENDPOINT (run through scripts/test-services)");
+        return;
+    };
+    let bucket = format!("tus-{:08x}", rand::random::<u32>());
+    let made = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success());
+    let storage = format!("s3://{bucket}/media");
+    let app = TestApp::spawn_with(&["--storage-url", &storage]).await;
+    assert!(app.app.media.describe().starts_with("s3://"));
+    cut_and_resume(&app).await;
+}
+
+#[tokio::test]
+async fn an_upload_survives_a_server_restart() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(12 * MIB + 1, 8);
+    let loc = tus.video(all.len(), 1).await;
+    tus.patch_ok(&loc, 0, &all[..5 * MIB]).await;
+    tus.patch_ok(&loc, 5 * MIB, &all[5 * MIB..9 * MIB]).await;
+    let (db, data_dir) = app.stop_keeping_data().await;
+
+    let app = TestApp::spawn_on(db, data_dir, &[]).await;
+    let tus = Tus::new(&app, &i.token);
+    let at = tus.offset(&loc).await;
+    assert_eq!(at, 9 * MIB);
+    tus.patch_ok(&loc, at, &all[at..]).await;
+    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
+}
+
+#[tokio::test]
+async fn unfinished_uploads_expire_after_a_day() {
+    let clock = std::sync::Arc::new(shortlist_app::clock::OffsetClock::default());
+    let app = TestApp::spawn_with_clock(&[], clock.clone()).await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let loc = tus.video(100, 1).await;
+    tus.patch_ok(&loc, 0, &data(10, 1)).await;
+    clock.advance(chrono::TimeDelta::hours(25));
+    let head = tus.head(&loc).await.status();
+    assert!(matches!(head, StatusCode::GONE | StatusCode::NOT_FOUND), "{head}");
+    // The upload's timer job ends it and frees what was staged.
+    let id = loc.trim_start_matches("/uploads/").to_string();
+    let ended = common::eventually(std::time::Duration::from_secs(20), || {
+        let (db, id) = (app.app.db.clone(), id.clone());
+        async move {
+            let row = shortlist_store::uploads::get(&db, &id).await.unwrap().unwrap();
+            (row.state == "terminated").then_some(())
+        }
+    })
+    .await;
+    assert!(ended.is_some(), "the expiry job ended the upload");
+    assert_eq!(tus.head(&loc).await.status(), StatusCode::NOT_FOUND);
+    let staged = app.app.media.list(&format!("staging/{id}")).await.unwrap();
+    assert!(staged.is_empty(), "{staged:?}");
+    assert_eq!(app.app.uploads.sweep_expired(10).await.unwrap(), 0);
+}

@@ -1,0 +1,93 @@
+// Device check: camera preview, microphone level, measured upload speed, help on failure.
+import { t, announce, showError, show, keepFocus } from './common.js';
+import { supported, openStream, explain, levelMeter, stopStream } from './media.js';
+
+const root = document.getElementById('device-check');
+const camera = root.dataset.camera === 'true';
+const startBtn = document.getElementById('device-start');
+const retryBtn = document.getElementById('device-retry');
+const preview = document.getElementById('device-preview');
+const meter = document.getElementById('mic-level');
+const micStatus = document.getElementById('mic-status');
+const status = document.getElementById('device-status');
+const error = document.getElementById('device-error');
+const speed = document.getElementById('speed-result');
+const continueBtn = document.getElementById('device-continue');
+
+let stream = null;
+let stopMeter = () => {};
+let heard = false;
+retryBtn.textContent = t('retry');
+
+async function measureSpeed() {
+  speed.textContent = t('speed_measuring');
+  const body = new Uint8Array(256 * 1024);
+  const started = performance.now();
+  try {
+    const resp = await fetch(root.dataset.speedtest, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    if (!resp.ok) throw new Error(String(resp.status));
+    const secs = Math.max((performance.now() - started) / 1000, 0.001);
+    const mbps = (body.length * 8) / secs / 1e6;
+    const shown = mbps >= 10 ? Math.round(mbps) : mbps.toFixed(1);
+    speed.textContent = t(mbps < 1 ? 'speed_slow' : 'speed_result', { mbps: shown });
+    root.dataset.speed = mbps.toFixed(2);
+  } catch (_) {
+    speed.textContent = t('speed_failed');
+  }
+}
+
+async function check() {
+  showError(error, '');
+  show(retryBtn, false);
+  if (!supported()) {
+    showError(error, t('unsupported'));
+    root.dataset.state = 'error';
+    return;
+  }
+  root.dataset.state = 'checking';
+  try {
+    stream = await openStream(camera);
+  } catch (err) {
+    const key = explain(err, camera);
+    showError(error, t(key, { error: err && err.message ? err.message : String(err) }));
+    show(retryBtn, true);
+    keepFocus(startBtn, retryBtn);
+    show(startBtn, false);
+    root.dataset.state = 'error';
+    return;
+  }
+  keepFocus(startBtn, continueBtn);
+  keepFocus(retryBtn, continueBtn);
+  show(startBtn, false);
+  if (preview) {
+    preview.srcObject = stream;
+    show(preview, true);
+  }
+  stopMeter = levelMeter(stream, (level) => {
+    meter.value = level;
+    meter.textContent = String(level);
+    meter.setAttribute('aria-valuetext', t('level_value', { p: level }));
+    if (level > 8 && !heard) {
+      heard = true;
+      micStatus.textContent = t('level_ok');
+      announce(status, t('level_ok'));
+    }
+  });
+  micStatus.textContent = t('level_silent');
+  announce(status, t(camera ? 'device_ok' : 'device_ok_audio'));
+  root.dataset.state = 'ok';
+  measureSpeed();
+}
+
+startBtn.addEventListener('click', check);
+retryBtn.addEventListener('click', check);
+window.addEventListener('pagehide', () => {
+  stopMeter();
+  stopStream(stream);
+});
