@@ -1,7 +1,7 @@
 //! Work that follows a completed interview: telling the position owner.
 
 use crate::jobs::{JobError, JobHandler, JobInput};
-use crate::mailer::{MailError, Mailer, OutgoingEmail};
+use crate::mailer::{Mailer, OutgoingEmail};
 use crate::recruiting::Recruiting;
 use async_trait::async_trait;
 use shortlist_domain::{InvitationId, OrgId, PositionId};
@@ -23,10 +23,6 @@ pub(crate) async fn enqueue_completed(tx: &mut Tx, org: &OrgId, id: &InvitationI
     Ok(())
 }
 
-fn retry(e: impl std::fmt::Display) -> JobError {
-    JobError::Retry(anyhow::anyhow!("{e}"))
-}
-
 /// E-mails the position owner "<candidate> completed the interview for <position>".
 pub struct CompletedNotice {
     pub recruiting: Recruiting,
@@ -40,25 +36,15 @@ impl JobHandler for CompletedNotice {
     }
 
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
-        let raw = job
-            .payload
-            .get("invitation_id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let org = job.org_id.as_deref().and_then(|o| OrgId::parse(o).ok());
-        let (Some(org), Ok(id)) = (org, InvitationId::parse(raw)) else {
-            return Err(JobError::Permanent(anyhow::anyhow!(
-                "job without a valid organisation or invitation id"
-            )));
-        };
+        let (org, id) = job.invitation()?;
         let db = &self.recruiting.db;
-        let Some(row) = inv::get(db, &org, &id).await.map_err(retry)? else {
+        let Some(row) = inv::get(db, &org, &id).await.map_err(JobError::retry)? else {
             return Ok(());
         };
-        let pos_id = PositionId::parse(&row.position_id).map_err(retry)?;
+        let pos_id = PositionId::parse(&row.position_id).map_err(JobError::retry)?;
         let Some(position) = shortlist_store::positions::get(db, &org, &pos_id)
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
         else {
             return Ok(());
         };
@@ -89,10 +75,6 @@ impl JobHandler for CompletedNotice {
             html: None,
             reply_to: None,
         };
-        match self.mailer.send(&mail).await {
-            Ok(()) => Ok(()),
-            Err(e @ MailError::Permanent(_)) => Err(JobError::Permanent(e.into())),
-            Err(e) => Err(retry(e)),
-        }
+        Ok(self.mailer.send(&mail).await?)
     }
 }

@@ -24,11 +24,7 @@ impl JobHandler for SendEmail {
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
         let mail: OutgoingEmail =
             serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Permanent(e.into()))?;
-        match self.mailer.send(&mail).await {
-            Ok(()) => Ok(()),
-            Err(e @ crate::mailer::MailError::Permanent(_)) => Err(JobError::Permanent(e.into())),
-            Err(e) => Err(JobError::Retry(e.into())),
-        }
+        Ok(self.mailer.send(&mail).await?)
     }
 }
 

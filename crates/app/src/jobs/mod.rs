@@ -21,6 +21,23 @@ pub enum JobError {
     Permanent(anyhow::Error),
 }
 
+impl JobError {
+    /// A failure worth retrying, from anything displayable (database, network).
+    pub fn retry(e: impl std::fmt::Display) -> JobError {
+        JobError::Retry(anyhow::anyhow!("{e}"))
+    }
+}
+
+/// A refused recipient will stay refused; anything else may pass on a later attempt.
+impl From<crate::mailer::MailError> for JobError {
+    fn from(e: crate::mailer::MailError) -> Self {
+        match e {
+            e @ crate::mailer::MailError::Permanent(_) => JobError::Permanent(e.into()),
+            e => JobError::Retry(e.into()),
+        }
+    }
+}
+
 /// A claimed job as a handler sees it.
 #[derive(Debug, Clone)]
 pub struct JobInput {
@@ -41,6 +58,27 @@ pub trait JobHandler: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+}
+
+impl JobInput {
+    /// The organisation and invitation a job is about (`invitation_id` in its payload).
+    pub fn invitation(&self) -> Result<(shortlist_domain::OrgId, shortlist_domain::InvitationId), JobError> {
+        let raw = self
+            .payload
+            .get("invitation_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let org = self
+            .org_id
+            .as_deref()
+            .and_then(|o| shortlist_domain::OrgId::parse(o).ok());
+        match (org, shortlist_domain::InvitationId::parse(raw)) {
+            (Some(o), Ok(i)) => Ok((o, i)),
+            _ => Err(JobError::Permanent(anyhow::anyhow!(
+                "job without a valid organisation or invitation id"
+            ))),
+        }
+    }
 }
 
 impl Registry {

@@ -138,21 +138,6 @@ pub(crate) async fn enqueue_prior_notice(tx: &mut Tx, org: &OrgId, id: &Invitati
     Ok(())
 }
 
-fn ids(job: &JobInput, invitation_id: &str) -> Result<(OrgId, InvitationId), JobError> {
-    let org = job.org_id.as_deref().and_then(|o| OrgId::parse(o).ok());
-    let inv = InvitationId::parse(invitation_id).ok();
-    match (org, inv) {
-        (Some(o), Some(i)) => Ok((o, i)),
-        _ => Err(JobError::Permanent(anyhow::anyhow!(
-            "job without a valid organisation or invitation id"
-        ))),
-    }
-}
-
-fn retry(e: impl std::fmt::Display) -> JobError {
-    JobError::Retry(anyhow::anyhow!("{e}"))
-}
-
 /// Sends invitation, resend and reminder e-mails and records the delivery outcome.
 pub struct InvitationMail {
     pub recruiting: Recruiting,
@@ -164,7 +149,7 @@ impl InvitationMail {
         Ok(
             match settings::email_template(&self.recruiting.db, org, kind)
                 .await
-                .map_err(retry)?
+                .map_err(JobError::retry)?
             {
                 Some(t) => EmailTemplate {
                     subject: t.subject,
@@ -185,9 +170,9 @@ impl JobHandler for InvitationMail {
 
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
         let p: MailJob = serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Permanent(e.into()))?;
-        let (org, id) = ids(job, &p.invitation_id)?;
+        let (org, id) = job.invitation()?;
         let db = &self.recruiting.db;
-        let Some(row) = inv::get(db, &org, &id).await.map_err(retry)? else {
+        let Some(row) = inv::get(db, &org, &id).await.map_err(JobError::retry)? else {
             return Ok(());
         };
         let now = self.recruiting.clock.now();
@@ -205,24 +190,24 @@ impl JobHandler for InvitationMail {
         let position = shortlist_store::positions::get(
             db,
             &org,
-            &shortlist_domain::PositionId::parse(&row.position_id).map_err(retry)?,
+            &shortlist_domain::PositionId::parse(&row.position_id).map_err(JobError::retry)?,
         )
         .await
-        .map_err(retry)?
-        .ok_or_else(|| retry("position vanished"))?;
+        .map_err(JobError::retry)?
+        .ok_or_else(|| JobError::retry("position vanished"))?;
         let company = orgs::get(db, &org)
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
             .map(|o| o.name)
             .unwrap_or_default();
         let cand = shortlist_store::candidates::get(
             db,
             &org,
-            &shortlist_domain::CandidateId::parse(&row.candidate_id).map_err(retry)?,
+            &shortlist_domain::CandidateId::parse(&row.candidate_id).map_err(JobError::retry)?,
         )
         .await
-        .map_err(retry)?
-        .ok_or_else(|| retry("candidate vanished"))?;
+        .map_err(JobError::retry)?
+        .ok_or_else(|| JobError::retry("candidate vanished"))?;
         let link = self.recruiting.links.url(&row.id, &row.link_nonce);
         let ctx = MailContext {
             candidate_name: if cand.name.is_empty() { "there" } else { &cand.name },
@@ -247,16 +232,16 @@ impl JobHandler for InvitationMail {
             )),
         };
         let result = self.mailer.send(&mail).await;
-        let mut tx = db.begin().await.map_err(retry)?;
+        let mut tx = db.begin().await.map_err(JobError::retry)?;
         let purpose = p.purpose.template_kind();
         let outcome = match &result {
             Ok(()) => {
                 inv::set_delivery(&mut tx, &org, &id, "sent", None)
                     .await
-                    .map_err(retry)?;
+                    .map_err(JobError::retry)?;
                 let moved = inv::transition(&mut tx, &org, &id, &["created", "failed"], "sent", now)
                     .await
-                    .map_err(retry)?;
+                    .map_err(JobError::retry)?;
                 let to = if moved { "sent" } else { row.state.as_str() };
                 let e = NewEvent {
                     kind: "email_sent",
@@ -266,16 +251,16 @@ impl JobHandler for InvitationMail {
                     detail: Some(purpose),
                     at: now,
                 };
-                inv::add_event(&mut tx, &org, &id, &e).await.map_err(retry)?;
+                inv::add_event(&mut tx, &org, &id, &e).await.map_err(JobError::retry)?;
                 Ok(())
             }
             Err(MailError::Permanent(reason)) => {
                 inv::set_delivery(&mut tx, &org, &id, "failed", Some(reason))
                     .await
-                    .map_err(retry)?;
+                    .map_err(JobError::retry)?;
                 let moved = inv::transition(&mut tx, &org, &id, &["created"], "failed", now)
                     .await
-                    .map_err(retry)?;
+                    .map_err(JobError::retry)?;
                 let to = if moved { "failed" } else { row.state.as_str() };
                 let detail = format!("{purpose}: {reason}");
                 let e = NewEvent {
@@ -286,17 +271,17 @@ impl JobHandler for InvitationMail {
                     detail: Some(&detail),
                     at: now,
                 };
-                inv::add_event(&mut tx, &org, &id, &e).await.map_err(retry)?;
+                inv::add_event(&mut tx, &org, &id, &e).await.map_err(JobError::retry)?;
                 Err(JobError::Permanent(anyhow::anyhow!("{reason}")))
             }
             Err(MailError::Transient(reason)) => {
                 inv::set_delivery(&mut tx, &org, &id, "queued", Some(reason))
                     .await
-                    .map_err(retry)?;
-                Err(retry(reason))
+                    .map_err(JobError::retry)?;
+                Err(JobError::retry(reason))
             }
         };
-        tx.commit().await.map_err(retry)?;
+        tx.commit().await.map_err(JobError::retry)?;
         outcome
     }
 }
@@ -314,20 +299,20 @@ impl JobHandler for ExpireInvitation {
 
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
         let p: TimerJob = serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Permanent(e.into()))?;
-        let (org, id) = ids(job, &p.invitation_id)?;
+        let (org, id) = job.invitation()?;
         let db = &self.recruiting.db;
-        let Some(row) = inv::get(db, &org, &id).await.map_err(retry)? else {
+        let Some(row) = inv::get(db, &org, &id).await.map_err(JobError::retry)? else {
             return Ok(());
         };
         let now = self.recruiting.clock.now();
         if row.expires_at != p.expires_at || now < row.expires_at {
             return Ok(());
         }
-        let mut tx = db.begin().await.map_err(retry)?;
+        let mut tx = db.begin().await.map_err(JobError::retry)?;
         let live = super::invitations::LIVE;
         if inv::transition(&mut tx, &org, &id, &live, "expired", now)
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
         {
             let e = NewEvent {
                 kind: "expired",
@@ -337,9 +322,9 @@ impl JobHandler for ExpireInvitation {
                 detail: None,
                 at: now,
             };
-            inv::add_event(&mut tx, &org, &id, &e).await.map_err(retry)?;
+            inv::add_event(&mut tx, &org, &id, &e).await.map_err(JobError::retry)?;
         }
-        tx.commit().await.map_err(retry)
+        tx.commit().await.map_err(JobError::retry)
     }
 }
 
@@ -356,27 +341,21 @@ impl JobHandler for PriorInvitationNotice {
     }
 
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
-        let inv_id = job
-            .payload
-            .get("invitation_id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let (org, id) = ids(job, &inv_id)?;
+        let (org, id) = job.invitation()?;
         let db = &self.recruiting.db;
-        let Some(row) = inv::get(db, &org, &id).await.map_err(retry)? else {
+        let Some(row) = inv::get(db, &org, &id).await.map_err(JobError::retry)? else {
             return Ok(());
         };
-        let pos_id = shortlist_domain::PositionId::parse(&row.position_id).map_err(retry)?;
+        let pos_id = shortlist_domain::PositionId::parse(&row.position_id).map_err(JobError::retry)?;
         let Some(position) = shortlist_store::positions::get(db, &org, &pos_id)
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
         else {
             return Ok(());
         };
         let others: Vec<String> = inv::list_for_candidate(db, &org, &row.candidate_id)
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
             .into_iter()
             .filter(|o| o.position_id != row.position_id)
             .map(|o| {
@@ -409,10 +388,6 @@ impl JobHandler for PriorInvitationNotice {
             html: None,
             reply_to: None,
         };
-        match self.mailer.send(&mail).await {
-            Ok(()) => Ok(()),
-            Err(e @ MailError::Permanent(_)) => Err(JobError::Permanent(e.into())),
-            Err(e) => Err(retry(e)),
-        }
+        Ok(self.mailer.send(&mail).await?)
     }
 }
