@@ -8,6 +8,7 @@ mod csv_rows;
 mod invitations;
 mod invite;
 mod media;
+mod playback;
 mod positions;
 mod question_form;
 mod settings;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<WebState> {
         .route("/positions/{id}/invite", post(invite::invite))
         .route("/positions/{id}/bulk/send", post(bulk::send))
         .route("/invitations/{id}", get(invitations::show))
+        .route("/invitations/{id}/takes/{question}/{take}", get(playback::take))
         .route("/invitations/{id}/{action}", post(invitations::act))
         .route("/settings", get(settings::show).post(settings::update))
         .route("/settings/email/{kind}", post(settings::update_email))

@@ -1,0 +1,121 @@
+//! Reviewers play a candidate's recorded take. Browsers seek in video with HTTP Range requests,
+//! so a single `bytes=a-b` range is answered with 206 and only those bytes are read from the
+//! store; anything else gets the whole file.
+
+use crate::WebState;
+use crate::auth::PageActor;
+use crate::error::PageError;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use shortlist_app::AppError;
+use shortlist_domain::InvitationId;
+
+/// Parses `bytes=start-end`, `bytes=start-` and `bytes=-suffix` against a file of `size` bytes.
+/// `Err(())` means unsatisfiable (416); `Ok(None)` means "send everything".
+pub fn parse_range(raw: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = raw.and_then(|r| r.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None); // several ranges: answer with the whole file, which is allowed
+    }
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| ())?;
+            if n == 0 || size == 0 {
+                return Err(());
+            }
+            (size.saturating_sub(n), size - 1)
+        }
+        (s, "") => (s.parse().map_err(|_| ())?, size.saturating_sub(1)),
+        (s, e) => (
+            s.parse().map_err(|_| ())?,
+            e.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1)),
+        ),
+    };
+    if start >= size || start > end {
+        return Err(());
+    }
+    Ok(Some((start, end)))
+}
+
+pub async fn take(
+    State(s): State<WebState>,
+    PageActor(a, _): PageActor,
+    Path((id, question, take)): Path<(String, String, i32)>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let inv = InvitationId::parse(&id).map_err(|_| AppError::NotFound)?;
+    let takes = s
+        .uploads
+        .takes_for(&a.org_id, &inv)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let row = takes
+        .into_iter()
+        .find(|t| t.question_id == question && t.take == take)
+        .ok_or(AppError::NotFound)?;
+    let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
+    let size = s
+        .uploads
+        .media
+        .object_size(&row.media_key)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let (status, start, end) = match parse_range(range, size) {
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Ok(None) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Err(()) => {
+            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(r);
+        }
+    };
+    let bytes = if size == 0 {
+        vec![]
+    } else {
+        s.uploads
+            .media
+            .read_range(&row.media_key, start..end + 1)
+            .await
+            .map_err(internal)?
+    };
+    let mut resp = (status, Body::from(bytes)).into_response();
+    let h = resp.headers_mut();
+    let ct = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, ct);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_are_read_like_browsers_send_them() {
+        assert_eq!(parse_range(None, 100), Ok(None));
+        assert_eq!(parse_range(Some("bytes=0-"), 100), Ok(Some((0, 99))));
+        assert_eq!(parse_range(Some("bytes=10-19"), 100), Ok(Some((10, 19))));
+        assert_eq!(parse_range(Some("bytes=90-200"), 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range(Some("bytes=-10"), 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range(Some("bytes=100-"), 100), Err(()));
+        assert_eq!(parse_range(Some("bytes=20-10"), 100), Err(()));
+        assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100), Ok(None));
+        assert_eq!(parse_range(Some("items=0-1"), 100), Ok(None));
+    }
+}
