@@ -1,7 +1,6 @@
 //! The recruiter's core: templates, positions, candidates and invitations.
 
 pub mod bulk;
-pub mod candidate_link;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
