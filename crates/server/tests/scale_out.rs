@@ -13,19 +13,9 @@ use std::time::Duration;
 /// A fresh bucket on the test S3 server when there is one (scripts/test starts moto), else a
 /// shared local folder.
 async fn storage_url(data: &std::path::Path) -> String {
-    match std::env::var("TEST_S3_ENDPOINT") {
-        Ok(endpoint) => {
-            let bucket = format!("scale-{:08x}", rand::random::<u32>());
-            let resp = reqwest::Client::new()
-                .put(format!("{endpoint}/{bucket}"))
-                .send()
-                .await
-                .unwrap();
-            assert!(resp.status().is_success(), "creating bucket: {}", resp.status());
-            format!("s3://{bucket}/media")
-        }
-        Err(_) if std::env::var("CI").is_ok() => panic!("TEST_S3_ENDPOINT must be set in CI (scripts/test)"),
-        Err(_) => url_of(&data.join("shared-media")),
+    match common::s3_bucket("scale").await {
+        Some(bucket) => format!("s3://{bucket}/media"),
+        None => url_of(&data.join("shared-media")),
     }
 }
 

@@ -43,21 +43,9 @@ async fn instances_migrating_at_once_apply_each_migration_once() {
 
 #[tokio::test]
 async fn media_round_trips_through_s3() {
-    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "TEST_S3_ENDPOINT must be set in CI (scripts/test)"
-        );
-        eprintln!("skipped: no TEST_S3_ENDPOINT (run through scripts/test)");
+    let Some(bucket) = common::s3_bucket("media").await else {
         return;
     };
-    let bucket = format!("media-{:08x}", rand::random::<u32>());
-    let made = reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(made.status().is_success());
     let store = MediaStore::from_url(&format!("s3://{bucket}/tenant-files")).unwrap();
     store
         .put("answers/q1/take1.webm", b"webm bytes".to_vec())

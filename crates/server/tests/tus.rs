@@ -340,21 +340,9 @@ async fn an_upload_cut_off_mid_body_resumes_from_the_stored_offset() {
 
 #[tokio::test]
 async fn uploads_resume_and_complete_on_s3() {
-    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "TEST_S3_ENDPOINT must be set in CI (scripts/test)"
-        );
-        eprintln!("skipped: no TEST_S3_ENDPOINT (run through scripts/test-services)");
+    let Some(bucket) = common::s3_bucket("tus").await else {
         return;
     };
-    let bucket = format!("tus-{:08x}", rand::random::<u32>());
-    let made = reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(made.status().is_success());
     let storage = format!("s3://{bucket}/media");
     let app = TestApp::spawn_with(&["--storage-url", &storage]).await;
     assert!(app.app.media.describe().starts_with("s3://"));

@@ -242,3 +242,24 @@ where
 }
 pub mod png;
 pub mod process;
+
+/// A fresh bucket on the test S3 server (moto, started by scripts/test-services), named
+/// `<prefix>-<random>`. `None` outside CI when no S3 server runs; in CI a missing one fails.
+pub async fn s3_bucket(prefix: &str) -> Option<String> {
+    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "TEST_S3_ENDPOINT must be set in CI (scripts/test)"
+        );
+        eprintln!("skipped S3: no TEST_S3_ENDPOINT (run through scripts/test-services)");
+        return None;
+    };
+    let bucket = format!("{prefix}-{:08x}", rand::random::<u32>());
+    let made = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success(), "creating bucket: {}", made.status());
+    Some(bucket)
+}
