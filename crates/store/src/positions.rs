@@ -104,14 +104,16 @@ pub async fn add_external_ref(
     Ok(find_by_external_tx(tx, org, entity, r).await?.as_deref() == Some(entity_id))
 }
 
+const FIND_EXTERNAL: &str = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 \
+    AND ats_kind = $3 AND connection_id = $4 AND external_id = $5";
+
 async fn find_by_external_tx(
     tx: &mut Tx,
     org: &OrgId,
     entity: &str,
     r: &ExternalRef,
 ) -> Result<Option<String>, sqlx::Error> {
-    let sql = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 AND ats_kind = $3 \
-               AND connection_id = $4 AND external_id = $5";
+    let sql = FIND_EXTERNAL;
     let row: Option<(String,)> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.as_str()).bind(entity)
         .bind(&r.ats_kind).bind(&r.connection_id).bind(&r.external_id).fetch_optional(c).await)?;
     Ok(row.map(|r| r.0))
@@ -124,8 +126,7 @@ pub async fn find_by_external(
     entity: &str,
     r: &ExternalRef,
 ) -> Result<Option<String>, sqlx::Error> {
-    let sql = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 AND ats_kind = $3 \
-               AND connection_id = $4 AND external_id = $5";
+    let sql = FIND_EXTERNAL;
     let row: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(entity)
         .bind(&r.ats_kind).bind(&r.connection_id).bind(&r.external_id).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))
