@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod error;
+pub mod events;
 pub mod interview;
 pub mod jobs;
 pub mod links;

@@ -45,6 +45,37 @@ impl LinkSigner {
         format!("{}/i/{}", self.public_url, self.token(invitation_id, nonce))
     }
 
+    /// The interview URL written to the ATS and sent in notifications:
+    /// `{public}/interviews/{invitation_id}/{key}`. A signed-in user of the organisation gets
+    /// full access with or without the key; someone without an account gets the read-only view
+    /// only with a valid key and only if the organisation allows it. The key is an HMAC of the
+    /// invitation id under the server's secret, so it is never stored and can be recomputed for
+    /// every write-back; `review_key_matches` checks it in constant time.
+    pub fn review_url(&self, invitation_id: &str) -> String {
+        format!("{}/interviews/{invitation_id}/{}", self.public_url, self.review_key(invitation_id))
+    }
+
+    pub fn review_key(&self, invitation_id: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        mac.update(b"shortlist/review-link/v1\0");
+        mac.update(invitation_id.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    pub fn review_key_matches(&self, invitation_id: &str, key: &str) -> bool {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return false;
+        };
+        mac.update(b"shortlist/review-link/v1\0");
+        mac.update(invitation_id.as_bytes());
+        match URL_SAFE_NO_PAD.decode(key) {
+            Ok(raw) => mac.verify_slice(&raw).is_ok(),
+            Err(_) => false,
+        }
+    }
+
     pub fn public_url(&self) -> &str {
         &self.public_url
     }
@@ -65,5 +96,11 @@ mod tests {
         );
         assert_eq!(a.token("inv_1", "n1").len(), 43);
         assert!(a.url("inv_1", "n1").starts_with("http://x/i/"));
+        let review = a.review_url("inv_1");
+        let key = review.rsplit('/').next().unwrap_or_default();
+        assert!(review.starts_with("http://x/interviews/inv_1/"));
+        assert!(a.review_key_matches("inv_1", key));
+        assert!(!a.review_key_matches("inv_2", key));
+        assert!(!a.review_key_matches("inv_1", "not-base64!"));
     }
 }

@@ -7,6 +7,7 @@ use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::interview::Interviews;
 use shortlist_app::interview::jobs::CompletedNotice;
+use shortlist_app::events::Dispatcher;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
@@ -84,6 +85,12 @@ impl App {
             .with(Arc::new(CompletedNotice {
                 recruiting: recruiting.clone(),
                 mailer: mailer.clone(),
+            }))
+            // Consumers of invitation events (ATS write-back, notifications, webhooks) are
+            // listed here as they arrive.
+            .with(Arc::new(Dispatcher {
+                db: db.clone(),
+                sinks: Vec::new(),
             }));
         let interviews = Interviews {
             recruiting: recruiting.clone(),

@@ -200,14 +200,33 @@ pub struct NewEvent<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub async fn add_event(tx: &mut Tx, org: &OrgId, inv: &InvitationId, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+/// The job that fans one recorded invitation event out to its subscribers (ATS write-back,
+/// notifications, webhooks); see `shortlist_app::events`.
+pub const EVENT_DISPATCH_KIND: &str = "invitation.event";
+
+/// Records the event and, in the same transaction, enqueues its dispatch job: every consumer of
+/// invitation events hangs off that one outbox row, so no call site can forget to publish.
+/// Returns the event id (`evt_…`).
+pub async fn add_event(tx: &mut Tx, org: &OrgId, inv: &InvitationId, e: &NewEvent<'_>) -> Result<String, sqlx::Error> {
     let sql = "INSERT INTO invitation_events (id, org_id, invitation_id, kind, from_state, to_state, actor, detail, at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     on_tx!(tx, c => sqlx::query(sql).bind(&id).bind(org.as_str()).bind(inv.as_str()).bind(e.kind).bind(e.from_state)
         .bind(e.to_state).bind(e.actor).bind(e.detail).bind(crate::truncate_micros(e.at))
         .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    let payload = serde_json::json!({
+        "invitation_id": inv.as_str(),
+        "event_id": id,
+        "kind": e.kind,
+        "actor": e.actor,
+        "at": e.at,
+    });
+    let job = crate::jobs::NewJob::new(EVENT_DISPATCH_KIND, payload)
+        .for_org(org)
+        .unique(format!("{id}/dispatch"))
+        .max_attempts(10);
+    crate::jobs::enqueue(tx, &job).await?;
+    Ok(id)
 }
 
 pub async fn events(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Vec<EventRow>, sqlx::Error> {
