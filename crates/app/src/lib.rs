@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod connectors;
 pub mod error;
 pub mod events;
 pub mod interview;
@@ -11,6 +12,7 @@ pub mod links;
 pub mod mailer;
 pub mod passwords;
 pub mod recruiting;
+pub mod secrets;
 pub mod tokens;
 pub mod uploads;
 

@@ -7,7 +7,9 @@ pub mod slug;
 pub mod template;
 
 pub use email::Email;
-pub use ids::{CandidateId, InvitationId, JobId, OrgId, PositionId, TemplateId, TemplateVersionId, UserId};
+pub use ids::{
+    CandidateId, IcimsConnectionId, InvitationId, JobId, OrgId, PositionId, TemplateId, TemplateVersionId, UserId,
+};
 pub use role::Role;
 pub use slug::Slug;
 

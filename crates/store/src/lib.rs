@@ -7,6 +7,7 @@
 
 pub mod candidates;
 pub mod db;
+pub mod icims;
 pub mod interviews;
 pub mod invitations;
 pub mod jobs;

@@ -34,6 +34,12 @@ pub struct InviteRequest {
     /// The candidate's ids in an ATS (kind + connection + id), kept on the candidate.
     #[serde(default)]
     pub candidate_external_refs: Vec<shortlist_store::positions::ExternalRef>,
+    /// ATS ids of the invitation itself (the iCIMS applicant workflow); set by connectors only.
+    #[serde(skip)]
+    pub invitation_external_refs: Vec<shortlist_store::positions::ExternalRef>,
+    /// Where the ATS sends the candidate after finishing (iCIMS returnUrl); set by connectors only.
+    #[serde(skip)]
+    pub return_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -292,6 +298,12 @@ impl Recruiting {
                 at: now,
             };
             inv::add_event(&mut tx, org, &id, &event).await?;
+            for r in &req.invitation_external_refs {
+                shortlist_store::icims::point_invitation_ref(&mut tx, org, &id, r).await?;
+            }
+            if let Some(url) = &req.return_url {
+                shortlist_store::icims::set_return_url(&mut tx, org, &id, url).await?;
+            }
             rjobs::enqueue_mail(&mut tx, org, &id, MailPurpose::Invitation, None).await?;
             rjobs::schedule_timers(&mut tx, org, &id, expires_at, &org_settings.reminder_hours, now).await?;
             if !prior_rows.is_empty() {

@@ -1,0 +1,414 @@
+//! `IcimsClient`: calls to one customer's iCIMS REST API. iCIMS answers HTTP/2 with 505, so the
+//! client speaks HTTP/1.1 only; keys are lowercase; unknown JSON fields are ignored. Errors are
+//! classified once here so callers (event handling, write-back jobs) only decide what to do.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+pub const US_HOST: &str = "https://api.icims.com";
+pub const EU_HOST: &str = "https://api-eu.icims.com";
+
+/// The API host of a region; `override_url` (simulators, tests) wins when set.
+pub fn api_base(region: &str, override_url: Option<&str>) -> String {
+    match override_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None if region == "eu" => EU_HOST.to_string(),
+        None => US_HOST.to_string(),
+    }
+}
+
+#[derive(Clone)]
+pub enum OutboundAuth {
+    Basic {
+        user: String,
+        password: String,
+    },
+    OAuth {
+        client_id: String,
+        client_secret: String,
+        token_url: String,
+    },
+}
+
+impl std::fmt::Debug for OutboundAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutboundAuth::Basic { user, .. } => write!(f, "Basic({user}, …)"),
+            OutboundAuth::OAuth {
+                client_id, token_url, ..
+            } => write!(f, "OAuth({client_id}, {token_url}, …)"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IcimsError {
+    /// Worth trying again later: 429, 5xx, time-outs, connection failures.
+    #[error("iCIMS is unavailable: {0}")]
+    Retryable(String),
+    /// iCIMS refused the request; `message` is iCIMS's own text (errorMessage / X-Error).
+    #[error("iCIMS answered {status}: {message}")]
+    Permanent { status: u16, message: String },
+}
+
+impl IcimsError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, IcimsError::Retryable(_))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Person {
+    #[serde(default)]
+    pub firstname: Option<String>,
+    #[serde(default)]
+    pub lastname: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        let parts = [self.firstname.as_deref(), self.lastname.as_deref()];
+        parts
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListValue {
+    #[serde(default)]
+    pub id: Option<serde_json::Value>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Job {
+    #[serde(default)]
+    pub jobtitle: Option<String>,
+    /// The Video Interviewing Package(s) chosen on the job; we match on the label.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub assessmenttype: Vec<ListValue>,
+}
+
+/// iCIMS sends a multi-select list as an array, but a single node may come bare.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ListValue>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<ListValue>),
+        One(ListValue),
+        Null(()),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        Some(OneOrMany::Many(v)) => v,
+        Some(OneOrMany::One(v)) => vec![v],
+        _ => vec![],
+    })
+}
+
+#[derive(Clone)]
+pub struct IcimsClient {
+    http: reqwest::Client,
+    base: String,
+    customer_id: String,
+    auth: OutboundAuth,
+    /// OAuth access token and when to stop using it. Per process on purpose: a token is cheap to
+    /// fetch again, and sharing it between instances would mean storing a live credential.
+    token: Arc<Mutex<Option<(String, Instant)>>>,
+}
+
+impl std::fmt::Debug for IcimsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "IcimsClient({}, customer {}, {:?})",
+            self.base, self.customer_id, self.auth
+        )
+    }
+}
+
+impl IcimsClient {
+    pub fn new(base: &str, customer_id: &str, auth: OutboundAuth) -> anyhow::Result<IcimsClient> {
+        let http = reqwest::Client::builder()
+            .http1_only()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("Shortlist/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(IcimsClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            customer_id: customer_id.to_string(),
+            auth,
+            token: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// `https://api.icims.com` (or the EU host, or the override).
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn customer_id(&self) -> &str {
+        &self.customer_id
+    }
+
+    /// `{base}/customers/{customerId}`: every resource of this customer lives below it.
+    pub fn customer_url(&self) -> String {
+        format!("{}/customers/{}", self.base, self.customer_id)
+    }
+
+    /// A relative path (`people/12`) becomes a URL under the customer; an absolute URL is used
+    /// only if it lies under the customer's API URL, so a link in an event cannot send our
+    /// credentials anywhere else.
+    pub fn resolve(&self, path_or_url: &str) -> Result<String, IcimsError> {
+        let prefix = format!("{}/", self.customer_url());
+        if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+            if path_or_url
+                .to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+            {
+                return Ok(path_or_url.to_string());
+            }
+            return Err(IcimsError::Permanent {
+                status: 400,
+                message: format!("the link {path_or_url} is not under this customer's iCIMS API ({prefix})"),
+            });
+        }
+        Ok(format!("{prefix}{}", path_or_url.trim_start_matches('/')))
+    }
+
+    /// A request with authentication applied. The write-back adds its body and calls [`send`].
+    pub async fn request(&self, method: Method, path_or_url: &str) -> Result<RequestBuilder, IcimsError> {
+        let url = self.resolve(path_or_url)?;
+        let rb = self.http.request(method, url).header("accept", "application/json");
+        Ok(match &self.auth {
+            OutboundAuth::Basic { user, password } => rb.basic_auth(user, Some(password)),
+            OutboundAuth::OAuth { .. } => rb.bearer_auth(self.access_token().await?),
+        })
+    }
+
+    /// Sends and classifies: 2xx is returned; 429/5xx/network are retryable; other statuses are
+    /// permanent with iCIMS's message. A 401 also drops a cached OAuth token.
+    pub async fn send(&self, rb: RequestBuilder) -> Result<Response, IcimsError> {
+        let resp = rb.send().await.map_err(network)?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            *self.token.lock().await = None;
+        }
+        let x_error: Vec<String> = resp
+            .headers()
+            .get_all("x-error")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        let body = resp.text().await.unwrap_or_default();
+        let message = error_message(&body, &x_error, status);
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() && status.as_u16() != 505 {
+            return Err(IcimsError::Retryable(format!("{} {message}", status.as_u16())));
+        }
+        Err(IcimsError::Permanent {
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str, fields: &str) -> Result<T, IcimsError> {
+        let rb = self.request(Method::GET, url).await?.query(&[("fields", fields)]);
+        let resp = self.send(rb).await?;
+        let bytes = resp.bytes().await.map_err(network)?;
+        serde_json::from_slice(&bytes).map_err(|e| IcimsError::Permanent {
+            status: 200,
+            message: format!("iCIMS sent a body that is not the expected JSON: {e}"),
+        })
+    }
+
+    /// `GET …/people/{id}` (URL from the event's `person` link, or a relative path).
+    pub async fn get_person(&self, url: &str) -> Result<Person, IcimsError> {
+        self.get_json(url, "firstname,lastname,email").await
+    }
+
+    /// `GET …/jobs/{id}` with the title and the package list.
+    pub async fn get_job(&self, url: &str) -> Result<Job, IcimsError> {
+        self.get_json(url, "jobtitle,assessmenttype").await
+    }
+
+    async fn access_token(&self) -> Result<String, IcimsError> {
+        let OutboundAuth::OAuth {
+            client_id,
+            client_secret,
+            token_url,
+        } = &self.auth
+        else {
+            return Err(IcimsError::Permanent {
+                status: 0,
+                message: "not an OAuth connection".into(),
+            });
+        };
+        let mut cached = self.token.lock().await;
+        if let Some((t, until)) = cached.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(t.clone());
+        }
+        let creds = STANDARD.encode(format!("{client_id}:{client_secret}"));
+        let resp = self
+            .http
+            .post(token_url)
+            .header("authorization", format!("Basic {creds}"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id.as_str()),
+                ("client_secret", client_secret.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(network)?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = resp.text().await.unwrap_or_default();
+            let e = IcimsError::Permanent {
+                status: status.as_u16(),
+                message: format!("the token endpoint refused the client credentials: {}", body.trim()),
+            };
+            return Err(if status.is_server_error() || status.as_u16() == 429 {
+                IcimsError::Retryable(e.to_string())
+            } else {
+                e
+            });
+        }
+        #[derive(Deserialize)]
+        struct Token {
+            access_token: String,
+            expires_in: Option<u64>,
+        }
+        let t: Token = resp.json().await.map_err(|e| IcimsError::Permanent {
+            status: 200,
+            message: format!("the token endpoint sent no access_token: {e}"),
+        })?;
+        // Renew a minute early so a token does not expire between our check and iCIMS's.
+        let life = t.expires_in.unwrap_or(3600).saturating_sub(60).max(1);
+        *cached = Some((t.access_token.clone(), Instant::now() + Duration::from_secs(life)));
+        Ok(t.access_token)
+    }
+}
+
+fn network(e: reqwest::Error) -> IcimsError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    IcimsError::Retryable(format!("{what}: {e}"))
+}
+
+/// iCIMS's message: `{"errors":[{"errorMessage":…}]}`, else the X-Error headers, else the status.
+fn error_message(body: &str, x_error: &[String], status: StatusCode) -> String {
+    #[derive(Deserialize)]
+    struct Errors {
+        #[serde(default)]
+        errors: Vec<ErrorItem>,
+    }
+    #[derive(Deserialize)]
+    struct ErrorItem {
+        #[serde(default, alias = "errormessage")]
+        #[serde(rename = "errorMessage")]
+        error_message: Option<String>,
+    }
+    let from_body: Vec<String> = serde_json::from_str::<Errors>(body)
+        .map(|e| e.errors.into_iter().filter_map(|i| i.error_message).collect())
+        .unwrap_or_default();
+    if !from_body.is_empty() {
+        return from_body.join("; ");
+    }
+    if !x_error.is_empty() {
+        return x_error.join("; ");
+    }
+    status.canonical_reason().unwrap_or("error").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic() -> OutboundAuth {
+        OutboundAuth::Basic {
+            user: "u".into(),
+            password: "p".into(),
+        }
+    }
+
+    #[test]
+    fn region_picks_the_host_unless_overridden() {
+        assert_eq!(api_base("us", None), "https://api.icims.com");
+        assert_eq!(api_base("eu", None), "https://api-eu.icims.com");
+        assert_eq!(api_base("eu", Some("")), "https://api-eu.icims.com");
+        assert_eq!(api_base("eu", Some("http://127.0.0.1:9/")), "http://127.0.0.1:9");
+    }
+
+    #[tokio::test]
+    async fn eu_customer_requests_go_to_the_eu_host() {
+        let c = IcimsClient::new(&api_base("eu", None), "1234", basic()).unwrap();
+        let req = c.request(Method::GET, "jobs/7").await.unwrap().build().unwrap();
+        assert_eq!(req.url().as_str(), "https://api-eu.icims.com/customers/1234/jobs/7");
+        let req = c
+            .request(Method::GET, "https://api-eu.icims.com/customers/1234/people/3")
+            .await
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(req.url().host_str(), Some("api-eu.icims.com"));
+        assert!(req.headers().get("authorization").is_some());
+    }
+
+    #[tokio::test]
+    async fn links_outside_the_customer_are_refused() {
+        let c = IcimsClient::new(&api_base("us", None), "1234", basic()).unwrap();
+        for bad in [
+            "https://evil.example/customers/1234/people/3",
+            "https://api.icims.com/customers/9999/people/3",
+            "http://169.254.169.254/latest/meta-data",
+        ] {
+            assert!(c.request(Method::GET, bad).await.is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_messages_come_from_the_icims_body_or_headers() {
+        let body = r#"{"errors":[{"errorMessage":"Job not found.","errorCode":2}]}"#;
+        assert_eq!(error_message(body, &[], StatusCode::NOT_FOUND), "Job not found.");
+        let h = vec!["2:Resource not found".to_string()];
+        assert_eq!(error_message("", &h, StatusCode::NOT_FOUND), "2:Resource not found");
+        assert_eq!(error_message("", &[], StatusCode::NOT_FOUND), "Not Found");
+    }
+
+    #[test]
+    fn jobs_parse_leniently() {
+        let j: Job = serde_json::from_str(
+            r#"{"jobtitle":"Support","assessmenttype":[{"id":"C1","value":"support-video"}],"x":1}"#,
+        )
+        .unwrap();
+        assert_eq!(j.assessmenttype[0].value.as_deref(), Some("support-video"));
+        let j: Job = serde_json::from_str(r#"{"jobtitle":"Support"}"#).unwrap();
+        assert!(j.assessmenttype.is_empty());
+        let j: Job = serde_json::from_str(r#"{"assessmenttype":{"value":"a"}}"#).unwrap();
+        assert_eq!(j.assessmenttype.len(), 1);
+    }
+}
