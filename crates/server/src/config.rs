@@ -27,6 +27,15 @@ pub enum Command {
     /// Administer organisations, users and background jobs.
     #[command(subcommand)]
     Admin(crate::admin::AdminCommand),
+    /// Run an ATS simulator beside the server, for demos and trying a connector by hand.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// A local iCIMS: its API, a page to move candidates to a status, and events POSTed to --target.
+    Icims(icims_sim::cli::IcimsSimArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,5 +1,5 @@
 use clap::Parser;
-use shortlist::config::{Cli, Command, ServeArgs};
+use shortlist::config::{Cli, Command, ServeArgs, SimCommand};
 use shortlist::{App, admin, serve, telemetry};
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations are current");
             Ok(())
         }
+        Command::Sim(SimCommand::Icims(args)) => icims_sim::cli::run_cli(args).await,
         Command::Admin(cmd) => {
             let app = App::build(&common, &offline_serve_args()).await?;
             admin::run(&app, cmd).await
