@@ -12,6 +12,7 @@ pub mod links;
 pub mod mailer;
 pub mod passwords;
 pub mod recruiting;
+pub mod review;
 pub mod secrets;
 pub mod tokens;
 pub mod uploads;

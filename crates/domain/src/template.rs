@@ -151,7 +151,19 @@ pub struct TemplateSpec {
     pub surveys: Vec<SurveyQuestion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Document>,
+    /// What reviewers rate overall (1–5 each), e.g. communication, role knowledge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scorecard: Vec<Criterion>,
 }
+
+/// A scorecard criterion of the template, rated by each reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+}
+
+pub const MAX_CRITERIA: usize = 20;
 
 fn default_locale() -> String {
     "en".to_string()
@@ -288,6 +300,21 @@ impl TemplateSpec {
             let needs_options = matches!(s.kind, SurveyKind::SingleChoice | SurveyKind::MultipleChoice);
             if needs_options && s.options.len() < 2 {
                 out.push(v(format!("surveys[{i}].options"), "give at least two options"));
+            }
+        }
+        if self.scorecard.len() > MAX_CRITERIA {
+            out.push(v("scorecard", format!("at most {MAX_CRITERIA} criteria")));
+        }
+        let mut criteria = std::collections::HashSet::new();
+        for (i, c) in self.scorecard.iter().enumerate() {
+            if !id_ok(&c.id) || !criteria.insert(c.id.as_str()) {
+                out.push(v(format!("scorecard[{i}].id"), "each criterion needs its own id"));
+            }
+            if c.label.trim().is_empty() || c.label.len() > 200 {
+                out.push(v(
+                    format!("scorecard[{i}].label"),
+                    "name the criterion (at most 200 characters)",
+                ));
             }
         }
         for (i, d) in self.documents.iter().enumerate() {

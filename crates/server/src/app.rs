@@ -121,6 +121,7 @@ impl App {
             accounts: self.accounts.clone(),
             recruiting: self.recruiting.clone(),
             interviews: self.interviews.clone(),
+            review: shortlist_web::ReviewState::new(shortlist_app::review::Review::new(self.recruiting.clone())),
             uploads: self.uploads.clone(),
             wake: self.wake.clone(),
             metrics,

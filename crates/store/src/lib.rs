@@ -15,6 +15,7 @@ pub mod media;
 pub mod media_objects;
 pub mod orgs;
 pub mod positions;
+pub mod review;
 pub mod sessions;
 pub mod settings;
 pub mod templates;

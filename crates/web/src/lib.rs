@@ -8,12 +8,14 @@ mod error;
 mod health;
 mod limits;
 mod pages;
+mod review;
 mod telemetry;
 mod tus;
 mod ui;
 
 pub use error::{ApiError, PageError};
 pub use limits::LoginLimits;
+pub use review::ReviewState;
 
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -34,6 +36,8 @@ pub struct WebState {
     pub uploads: Uploads,
     /// The candidate's interview (progress, answers, completion).
     pub interviews: Interviews,
+    /// Review: interview pages, evaluations, share links, reports.
+    pub review: ReviewState,
     /// Poked after a request enqueued jobs, so this process's worker starts on them at once.
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,
@@ -50,12 +54,16 @@ pub fn router(state: WebState) -> Router {
         .merge(health::routes())
         .merge(auth::ui_routes())
         .merge(ui::routes())
+        .merge(review::routes())
         .merge(candidate::routes())
         .merge(tus::routes())
         .merge(assets::routes())
         .nest(
             "/api/v1",
-            auth::api_routes().merge(api::routes()).fallback(error::api_not_found),
+            auth::api_routes()
+                .merge(api::routes())
+                .merge(review::api_routes())
+                .fallback(error::api_not_found),
         )
         .fallback(error::page_not_found)
         .layer(axum::middleware::from_fn_with_state(

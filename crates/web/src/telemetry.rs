@@ -20,7 +20,9 @@ fn span(req: &Request<Body>) -> tracing::Span {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    // Share tokens and interview keys in paths are secrets: the log shows them cut out.
+    let path = crate::review::redact_path(req.uri().path());
+    tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id)
 }
 
 /// Wraps every route: the request id is set first so the span, the logs and the response all

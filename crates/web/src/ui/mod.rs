@@ -8,7 +8,7 @@ mod csv_rows;
 mod invitations;
 mod invite;
 mod media;
-mod playback;
+pub(crate) mod playback;
 mod positions;
 mod question_form;
 mod settings;

@@ -244,6 +244,8 @@ impl TemplateForm {
             questions,
             surveys,
             documents,
+            // The scorecard is edited as JSON (API, export/import); the form keeps it.
+            scorecard: old.map(|o| o.scorecard.clone()).unwrap_or_default(),
         };
         (spec, errs)
     }

@@ -1,0 +1,145 @@
+//! Takes and documents for the read-only views. Each route checks the same capability as the
+//! page it belongs to (the interview key, or the share link and that the link shows this
+//! candidate), and the service only hands out the submitted take of a question the viewer may
+//! see, so no URL reaches another invitation's or organisation's media.
+
+use super::interview::key_org;
+use super::share::open;
+use crate::WebState;
+use crate::api::media::media_response;
+use crate::auth::PageActor;
+use crate::error::PageError;
+use crate::ui::playback::parse_range;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use shortlist_app::AppError;
+use shortlist_app::review::Viewer;
+use shortlist_domain::{InvitationId, OrgId};
+use shortlist_store::uploads::TakeRow;
+use std::net::SocketAddr;
+
+fn inv_id(raw: &str) -> Result<InvitationId, PageError> {
+    InvitationId::parse(raw).map_err(|_| PageError(AppError::NotFound))
+}
+
+/// A take as a (partial) response; browsers seek with Range requests.
+async fn ranged(s: &WebState, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
+    let media = &s.recruiting.media;
+    let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
+    let size = media
+        .object_size(&row.media_key)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let (status, start, end) = match parse_range(range, size) {
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Ok(None) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Err(()) => {
+            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(r);
+        }
+    };
+    let bytes = if size == 0 {
+        vec![]
+    } else {
+        media
+            .read_range(&row.media_key, start..end + 1)
+            .await
+            .map_err(internal)?
+    };
+    let mut resp = (status, Body::from(bytes)).into_response();
+    let h = resp.headers_mut();
+    let ct = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, ct);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(resp)
+}
+
+async fn take_response(
+    s: &WebState,
+    org: &OrgId,
+    inv: &InvitationId,
+    viewer: &Viewer,
+    question: &str,
+    take: i32,
+    headers: &HeaderMap,
+) -> Result<Response, PageError> {
+    let row = s.review.service.take(org, inv, viewer, question, take).await?;
+    ranged(s, &row, headers).await
+}
+
+pub async fn key_take(
+    State(s): State<WebState>,
+    jar: CookieJar,
+    Path((id, key, question, take)): Path<(String, String, String, i32)>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let inv = inv_id(&id)?;
+    let org = key_org(&s, &jar, &inv, &key).await?;
+    take_response(&s, &org, &inv, &Viewer::Key, &question, take, &headers).await
+}
+
+pub async fn key_document(
+    State(s): State<WebState>,
+    jar: CookieJar,
+    Path((id, key, n)): Path<(String, String, usize)>,
+) -> Result<Response, PageError> {
+    let inv = inv_id(&id)?;
+    let org = key_org(&s, &jar, &inv, &key).await?;
+    let (bytes, ct) = s.review.service.document(&org, &inv, n).await?;
+    Ok(media_response(&ct, bytes))
+}
+
+pub async fn member_document(
+    State(s): State<WebState>,
+    PageActor(a, _): PageActor,
+    Path((id, n)): Path<(String, usize)>,
+) -> Result<Response, PageError> {
+    let inv = inv_id(&id)?;
+    let (bytes, ct) = s.review.service.document(&a.org_id, &inv, n).await?;
+    Ok(media_response(&ct, bytes))
+}
+
+pub async fn share_take(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((token, inv, question, take)): Path<(String, String, String, i32)>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let link = open(&s, &token, peer, &headers).await?;
+    let inv = link.invitation(&inv).map_err(|e| PageError(e).into_response())?;
+    take_response(&s, &link.org, &inv, &link.viewer(), &question, take, &headers)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+pub async fn share_document(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((token, inv, n)): Path<(String, String, usize)>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let link = open(&s, &token, peer, &headers).await?;
+    let inv = link.invitation(&inv).map_err(|e| PageError(e).into_response())?;
+    let (bytes, ct) = s
+        .review
+        .service
+        .document(&link.org, &inv, n)
+        .await
+        .map_err(|e| PageError(e).into_response())?;
+    Ok(media_response(&ct, bytes))
+}
