@@ -10,6 +10,7 @@ pub mod interview;
 pub mod jobs;
 pub mod links;
 pub mod mailer;
+pub mod notify;
 pub mod passwords;
 pub mod recruiting;
 pub mod review;

@@ -37,6 +37,13 @@ pub enum MailError {
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &OutgoingEmail) -> Result<(), MailError>;
     fn describe(&self) -> String;
+
+    /// Sends with `List-Unsubscribe: <url>` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`
+    /// (RFC 8058), so mail programs offer a one-click "unsubscribe" for notification e-mails.
+    async fn send_with_unsubscribe(&self, mail: &OutgoingEmail, unsubscribe_url: &str) -> Result<(), MailError> {
+        let _ = unsubscribe_url;
+        self.send(mail).await
+    }
 }
 
 enum Transport {
@@ -79,6 +86,24 @@ fn parse_from(from: &str) -> anyhow::Result<Mailbox> {
 #[async_trait]
 impl Mailer for LettreMailer {
     async fn send(&self, mail: &OutgoingEmail) -> Result<(), MailError> {
+        self.deliver(mail, None).await
+    }
+
+    async fn send_with_unsubscribe(&self, mail: &OutgoingEmail, unsubscribe_url: &str) -> Result<(), MailError> {
+        self.deliver(mail, Some(unsubscribe_url)).await
+    }
+
+    fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Smtp(_) => "smtp".to_string(),
+            Transport::Files(_, dir) => format!("files in {}", dir.display()),
+        }
+    }
+}
+
+impl LettreMailer {
+    async fn deliver(&self, mail: &OutgoingEmail, unsubscribe: Option<&str>) -> Result<(), MailError> {
+        use lettre::message::header::{HeaderName, HeaderValue};
         let bad = |what: &str, e: String| MailError::Permanent(format!("{what}: {e}"));
         let to: Mailbox = mail
             .to
@@ -95,6 +120,18 @@ impl Mailer for LettreMailer {
                 .parse()
                 .map_err(|e: lettre::address::AddressError| bad("reply-to", e.to_string()))?;
             builder = builder.reply_to(r);
+        }
+        if let Some(url) = unsubscribe {
+            let url = url.replace(['\r', '\n'], "");
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".into(),
+                ));
         }
         let msg = match &mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text.clone(), html.clone())),
@@ -114,13 +151,6 @@ impl Mailer for LettreMailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| MailError::Transient(e.to_string())),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match &self.transport {
-            Transport::Smtp(_) => "smtp".to_string(),
-            Transport::Files(_, dir) => format!("files in {}", dir.display()),
         }
     }
 }

@@ -6,11 +6,11 @@ use anyhow::Context;
 use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::interview::Interviews;
-use shortlist_app::interview::jobs::CompletedNotice;
 use shortlist_app::events::Dispatcher;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
+use shortlist_app::notify::{self, Notifier};
 use shortlist_app::passwords::PasswordHasher;
 use shortlist_app::recruiting::Recruiting;
 use shortlist_app::recruiting::jobs::{ExpireInvitation, InvitationMail, PriorInvitationNotice};
@@ -33,6 +33,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub registry: Arc<Registry>,
+    /// Recruiters' notification preferences, digests and unsubscribe links.
+    pub notifier: Notifier,
     /// Poked after local enqueues so an idle worker in this process starts at once.
     pub wake: Arc<Notify>,
 }
@@ -58,6 +60,7 @@ impl App {
         let hasher = PasswordHasher::with_cost(common.argon2_m_kib, 2);
         let accounts = Accounts::new(db.clone(), hasher).await?;
         let links = LinkSigner::new(&common.secret_key()?, &serve.public_url());
+        let notifier = Notifier::new(db.clone(), clock.clone(), links.clone(), &common.secret_key()?);
         let recruiting = Recruiting {
             db: db.clone(),
             clock: clock.clone(),
@@ -81,22 +84,35 @@ impl App {
             .with(Arc::new(PriorInvitationNotice {
                 recruiting: recruiting.clone(),
                 mailer: mailer.clone(),
+                notifier: notifier.clone(),
             }))
-            .with(Arc::new(CompletedNotice {
-                recruiting: recruiting.clone(),
+            .with(Arc::new(notify::jobs::CompletedNotice {
+                notifier: notifier.clone(),
                 mailer: mailer.clone(),
+            }))
+            .with(Arc::new(notify::jobs::EmailFailedNotice {
+                notifier: notifier.clone(),
+                mailer: mailer.clone(),
+            }))
+            .with(Arc::new(notify::sink::NotifyEmail { mailer: mailer.clone() }))
+            .with(Arc::new(notify::digest::DigestScan {
+                notifier: notifier.clone(),
             }))
             // Consumers of invitation events (ATS write-back, notifications, webhooks) are
             // listed here as they arrive.
             .with(Arc::new(Dispatcher {
                 db: db.clone(),
-                sinks: Vec::new(),
+                sinks: vec![Arc::new(notify::sink::NotifySink {
+                    notifier: notifier.clone(),
+                })],
             }));
         let interviews = Interviews {
             recruiting: recruiting.clone(),
             media: media.clone(),
         };
         let wake = Arc::new(Notify::new());
+        // The digest scheduler is a job chain; this starts it on a fresh database.
+        notify::digest::start(&db, clock.now()).await?;
         Ok(App {
             db,
             media,
@@ -108,6 +124,7 @@ impl App {
             mailer,
             registry: Arc::new(registry),
             wake,
+            notifier,
         })
     }
 
@@ -121,6 +138,7 @@ impl App {
             accounts: self.accounts.clone(),
             recruiting: self.recruiting.clone(),
             interviews: self.interviews.clone(),
+            notifier: self.notifier.clone(),
             review: shortlist_web::ReviewState::new(shortlist_app::review::Review::new(self.recruiting.clone())),
             uploads: self.uploads.clone(),
             wake: self.wake.clone(),

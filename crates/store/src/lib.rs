@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod media;
 pub mod media_objects;
+pub mod notify;
 pub mod orgs;
 pub mod positions;
 pub mod review;

@@ -36,6 +36,8 @@ pub struct WebState {
     pub uploads: Uploads,
     /// The candidate's interview (progress, answers, completion).
     pub interviews: Interviews,
+    /// Recruiters' notification preferences and unsubscribe links.
+    pub notifier: shortlist_app::notify::Notifier,
     /// Review: interview pages, evaluations, share links, reports.
     pub review: ReviewState,
     /// Poked after a request enqueued jobs, so this process's worker starts on them at once.

@@ -1,6 +1,5 @@
 //! Completing the interview (one transaction with the jobs that follow) and the receipt.
 
-use super::jobs::enqueue_completed;
 use super::{Interviews, Session, not_in_progress};
 use crate::AppError;
 use crate::error::FieldError;
@@ -62,7 +61,8 @@ pub fn missing(s: &Session, answered: &[&str]) -> Vec<FieldError> {
 
 impl Interviews {
     /// Checks that every required item is answered, moves the invitation to `completed`,
-    /// records the event and enqueues the follow-up jobs, all in one transaction.
+    /// records the event (whose dispatch job tells the recruiters, see `notify::sink`), all in
+    /// one transaction.
     pub async fn complete(&self, s: &Session) -> Result<Completion, AppError> {
         let now = self.now();
         let mut tx = self.db().begin().await?;
@@ -96,7 +96,6 @@ impl Interviews {
         };
         inv::add_event(&mut tx, &s.org, &s.id, &e).await?;
         store::mark(&mut tx, &s.org, &s.id, Mark::Completed, now).await?;
-        enqueue_completed(&mut tx, &s.org, &s.id).await?;
         tx.commit().await?;
         Ok(Completion::Completed)
     }

@@ -3,7 +3,6 @@
 
 pub mod answers;
 pub mod complete;
-pub mod jobs;
 pub mod steps;
 
 use crate::AppError;

@@ -332,6 +332,8 @@ impl JobHandler for ExpireInvitation {
 pub struct PriorInvitationNotice {
     pub recruiting: Recruiting,
     pub mailer: Arc<dyn Mailer>,
+    /// The owner's preferences decide whether this is sent; the mail ends with their links.
+    pub notifier: crate::notify::Notifier,
 }
 
 #[async_trait]
@@ -353,6 +355,11 @@ impl JobHandler for PriorInvitationNotice {
         else {
             return Ok(());
         };
+        let owner = shortlist_domain::UserId::parse(&position.owner_id).map_err(JobError::retry)?;
+        let prefs = self.notifier.prefs_of(&org, &owner).await.map_err(JobError::retry)?;
+        if !prefs.wants(crate::notify::Kind::PriorInvites) {
+            return Ok(());
+        }
         let others: Vec<String> = inv::list_for_candidate(db, &org, &row.candidate_id)
             .await
             .map_err(JobError::retry)?
@@ -380,14 +387,16 @@ impl JobHandler for PriorInvitationNotice {
             self.recruiting.links.public_url(),
             position.id
         );
+        let kind = crate::notify::Kind::PriorInvites;
         let mail = OutgoingEmail {
             to: position.owner_email.clone(),
             subject: format!("{} was invited to other interviews before", row.candidate_email),
-            text,
+            text: format!("{text}{}", self.notifier.footer(org.as_str(), owner.as_str(), kind)),
             dedup_id: format!("{}-{}", job.id, job.attempt),
             html: None,
             reply_to: None,
         };
-        Ok(self.mailer.send(&mail).await?)
+        let unsubscribe = self.notifier.unsubscribe_url(org.as_str(), owner.as_str(), kind);
+        Ok(self.mailer.send_with_unsubscribe(&mail, &unsubscribe).await?)
     }
 }

@@ -112,6 +112,16 @@ impl TestApp {
         Self::start(db, data, extra, std::sync::Arc::new(shortlist_app::clock::SystemClock)).await
     }
 
+    /// A restart on the same data with a clock the test moves (downtime that "lasted" days).
+    pub async fn spawn_on_with_clock(
+        db: TestDb,
+        data: TempDir,
+        extra: &[&str],
+        clock: std::sync::Arc<shortlist_app::clock::OffsetClock>,
+    ) -> TestApp {
+        Self::start(db, data, extra, clock).await
+    }
+
     /// Stops the server and hands back its database and media folder for [`TestApp::spawn_on`].
     pub async fn stop_keeping_data(self) -> (TestDb, TempDir) {
         self.shutdown.cancel();

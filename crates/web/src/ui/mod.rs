@@ -8,6 +8,7 @@ mod csv_rows;
 mod invitations;
 mod invite;
 mod media;
+mod notifications;
 pub(crate) mod playback;
 mod positions;
 mod question_form;
@@ -58,6 +59,15 @@ pub fn routes() -> Router<WebState> {
         .route("/settings", get(settings::show).post(settings::update))
         .route("/settings/email/{kind}", post(settings::update_email))
         .route("/settings/email/{kind}/reset", post(settings::reset_email))
+        .route(
+            "/settings/notifications",
+            get(notifications::show).post(notifications::update),
+        )
+        .route("/settings/notifications/follow", post(notifications::follow))
+        .route(
+            "/notifications/unsubscribe/{token}",
+            get(notifications::unsubscribe_form).post(notifications::unsubscribe),
+        )
         .route("/media/{*key}", get(media::show))
         .merge(uploads)
         .merge(editor)
