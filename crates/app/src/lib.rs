@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod credentials;
 pub mod connectors;
 pub mod error;
 pub mod events;

@@ -20,6 +20,12 @@ pub enum AdminCommand {
     /// Background jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Partners of the partner API: register, review, promote, suspend, rotate.
+    #[command(subcommand)]
+    Partner(crate::admin_partner::PartnerCommand),
+    /// Organisation API keys.
+    #[command(subcommand)]
+    Apikey(crate::admin_partner::ApiKeyCommand),
     /// Enqueue a diagnostic job and wait until a worker has run it (checks workers and storage).
     Selftest {
         #[arg(long, default_value_t = 30)]
@@ -190,6 +196,8 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
                 println!("{state}\t{n}");
             }
         }
+        AdminCommand::Partner(c) => crate::admin_partner::partner(app, c).await?,
+        AdminCommand::Apikey(c) => crate::admin_partner::apikey(app, c).await?,
         AdminCommand::Selftest { timeout_secs } => selftest(app, Duration::from_secs(timeout_secs)).await?,
     }
     Ok(())

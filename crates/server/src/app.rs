@@ -37,6 +37,8 @@ pub struct App {
     pub notifier: Notifier,
     /// Poked after local enqueues so an idle worker in this process starts at once.
     pub wake: Arc<Notify>,
+    /// Partner credentials, organisation API keys and personal access tokens.
+    pub credentials: shortlist_app::credentials::Credentials,
 }
 
 impl App {
@@ -111,6 +113,7 @@ impl App {
             media: media.clone(),
         };
         let wake = Arc::new(Notify::new());
+        let credentials = shortlist_app::credentials::Credentials::new(db.clone(), clock.clone());
         // The digest scheduler is a job chain; this starts it on a fresh database.
         notify::digest::start(&db, clock.now()).await?;
         Ok(App {
@@ -125,6 +128,7 @@ impl App {
             registry: Arc::new(registry),
             wake,
             notifier,
+            credentials,
         })
     }
 
@@ -147,6 +151,8 @@ impl App {
                 serve.login_limit_per_ip,
                 serve.login_limit_per_account,
             )),
+            credentials: self.credentials.clone(),
+            api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
             public_origin,
         }

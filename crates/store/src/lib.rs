@@ -6,7 +6,9 @@
 //! repository function that touches tenant data takes the `OrgId` first.
 
 pub mod candidates;
+pub mod credentials;
 pub mod db;
+pub mod idempotency;
 pub mod icims;
 pub mod interviews;
 pub mod invitations;

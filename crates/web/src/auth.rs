@@ -14,6 +14,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use shortlist_app::AppError;
 use shortlist_app::accounts::CurrentUser;
+use shortlist_app::credentials::Authenticated;
 use shortlist_app::recruiting::Actor;
 use shortlist_app::tokens;
 use std::net::SocketAddr;
@@ -61,6 +62,14 @@ pub struct ApiUser(pub CurrentUser);
 impl FromRequestParts<WebState> for ApiUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        if let Some(a) = parts.extensions.get::<Authenticated>() {
+            return match &a.user {
+                Some(u) => Ok(ApiUser(u.clone())),
+                None => Err(ApiError(AppError::Forbidden(
+                    "an organisation API key acts for no user; use a personal access token".into(),
+                ))),
+            };
+        }
         match user_from_cookie(parts, state).await? {
             Some((u, _)) => Ok(ApiUser(u)),
             None => Err(ApiError(AppError::Unauthorized)),
@@ -68,13 +77,16 @@ impl FromRequestParts<WebState> for ApiUser {
     }
 }
 
-/// The caller of an API route as an [`Actor`]. Today a signed-in user; the partner API adds
-/// partner keys and company API keys here without handlers changing.
+/// The caller of an API route as an [`Actor`]: a signed-in user, or a partner, organisation key
+/// or personal token that [`crate::gate`] authenticated.
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<WebState> for ApiActor {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        if let Some(a) = parts.extensions.get::<Authenticated>() {
+            return Ok(ApiActor(a.actor.clone()));
+        }
         let ApiUser(u) = ApiUser::from_request_parts(parts, state).await?;
         Ok(ApiActor(Actor::user(&u)))
     }

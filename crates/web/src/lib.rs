@@ -5,6 +5,7 @@ mod assets;
 mod auth;
 mod candidate;
 mod error;
+mod gate;
 mod health;
 mod limits;
 mod pages;
@@ -14,6 +15,7 @@ mod tus;
 mod ui;
 
 pub use error::{ApiError, PageError};
+pub use gate::rate::ApiLimits;
 pub use limits::LoginLimits;
 pub use review::ReviewState;
 
@@ -44,6 +46,10 @@ pub struct WebState {
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,
     pub limits: Arc<LoginLimits>,
+    /// Partner credentials, organisation API keys and personal tokens.
+    pub credentials: shortlist_app::credentials::Credentials,
+    /// Request rates of machine callers, one bucket per partner or key.
+    pub api_limits: Arc<ApiLimits>,
     /// Origin of SHORTLIST_PUBLIC_URL (scheme://host[:port]); forms from elsewhere are refused.
     pub public_origin: String,
     /// Session cookies get `Secure` when the public URL is https.
@@ -65,7 +71,8 @@ pub fn router(state: WebState) -> Router {
             auth::api_routes()
                 .merge(api::routes())
                 .merge(review::api_routes())
-                .fallback(error::api_not_found),
+                .fallback(error::api_not_found)
+                .layer(axum::middleware::from_fn_with_state(state.clone(), gate::api_gate)),
         )
         .fallback(error::page_not_found)
         .layer(axum::middleware::from_fn_with_state(

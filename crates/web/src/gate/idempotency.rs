@@ -1,0 +1,134 @@
+//! `Idempotency-Key` on POST: the first request with a key runs and its answer (status and
+//! body) is kept for 24 h; the same key with the same request gets that answer again without the
+//! work being redone, with a different request 422, and while the first still runs 409.
+
+use crate::WebState;
+use crate::api::problem;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
+use sha2::{Digest, Sha256};
+use shortlist_store::idempotency as store;
+
+/// How long a key is remembered.
+pub const KEEP: TimeDelta = TimeDelta::hours(24);
+/// Bodies up to this size are kept for comparison and replay (the media upload limit).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+const MAX_KEY: usize = 255;
+
+pub const HEADER: &str = "idempotency-key";
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    crate::error::ApiError(shortlist_app::AppError::Internal(anyhow::anyhow!("idempotency: {e}"))).into_response()
+}
+
+pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: Next) -> Response {
+    if key.is_empty() || key.len() > MAX_KEY || !key.is_ascii() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            format!("Idempotency-Key must be 1–{MAX_KEY} ASCII characters"),
+            serde_json::Map::new(),
+        );
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large".into(),
+            serde_json::Map::new(),
+        );
+    };
+    // The request is its method, path with query, content type and body.
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update([0]);
+    h.update(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    h.update([0]);
+    h.update(
+        parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.as_bytes())
+            .unwrap_or(b""),
+    );
+    h.update([0]);
+    h.update(&bytes);
+    let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+
+    let now = s.recruiting.clock.now();
+    let claimed = match store::claim(&s.db, credential, key, &hash, now, now - KEEP).await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    if !claimed {
+        return match store::get(&s.db, credential, key).await {
+            Err(e) => internal(e),
+            Ok(Some(row)) if row.request_hash != hash => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_mismatch",
+                "this Idempotency-Key was used with a different request; use a new key".into(),
+                serde_json::Map::new(),
+            ),
+            Ok(Some(row)) if row.state == "done" => replay(row),
+            // Running, or taken back a moment ago by a failed first request.
+            Ok(_) => {
+                let mut r = problem(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "a request with this Idempotency-Key is still being processed; retry shortly".into(),
+                    serde_json::Map::new(),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                r
+            }
+        };
+    }
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (mut rparts, rbody) = resp.into_parts();
+    let Ok(out) = to_bytes(rbody, MAX_BODY).await else {
+        let _ = store::release(&s.db, credential, key).await;
+        return internal("response body unreadable");
+    };
+    // Failures on our side are not remembered: the client may retry with the same key.
+    let keep = !rparts.status.is_server_error() && rparts.status != StatusCode::TOO_MANY_REQUESTS;
+    let saved = if keep {
+        let ct = rparts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        store::finish(
+            &s.db,
+            credential,
+            key,
+            rparts.status.as_u16(),
+            ct,
+            &String::from_utf8_lossy(&out),
+        )
+        .await
+    } else {
+        store::release(&s.db, credential, key).await
+    };
+    if let Err(e) = saved {
+        tracing::error!(error = %e, "idempotency record not saved");
+    }
+    rparts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(rparts, Body::from(out))
+}
+
+fn replay(row: store::IdemRow) -> Response {
+    let status = row
+        .status
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut resp = (status, Bytes::from(row.body.unwrap_or_default())).into_response();
+    if let Some(ct) = row.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    resp.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    resp
+}
