@@ -20,6 +20,9 @@ pub enum AdminCommand {
     /// Background jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// iCIMS connections: create, show, list, set-triggers, rotate-inbound, test.
+    #[command(subcommand)]
+    Icims(crate::admin_icims::IcimsCommand),
     /// Partners of the partner API: register, review, promote, suspend, rotate.
     #[command(subcommand)]
     Partner(crate::admin_partner::PartnerCommand),
@@ -198,6 +201,7 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::Partner(c) => crate::admin_partner::partner(app, c).await?,
         AdminCommand::Apikey(c) => crate::admin_partner::apikey(app, c).await?,
+        AdminCommand::Icims(c) => crate::admin_icims::run(app, c).await?,
         AdminCommand::Selftest { timeout_secs } => selftest(app, Duration::from_secs(timeout_secs)).await?,
     }
     Ok(())

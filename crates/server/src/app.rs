@@ -5,6 +5,7 @@ use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
+use shortlist_app::connectors::icims::Icims;
 use shortlist_app::interview::Interviews;
 use shortlist_app::events::Dispatcher;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
@@ -28,6 +29,8 @@ pub struct App {
     pub accounts: Accounts,
     pub recruiting: Recruiting,
     pub interviews: Interviews,
+    /// The iCIMS connector: connections, inbound events, client.
+    pub icims: Icims,
     /// Candidates' resumable uploads; benchmarks raise `uploads.limits` before `web_state`.
     pub uploads: Uploads,
     pub clock: Arc<dyn Clock>,
@@ -108,6 +111,7 @@ impl App {
                     notifier: notifier.clone(),
                 })],
             }));
+        let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?);
         let interviews = Interviews {
             recruiting: recruiting.clone(),
             media: media.clone(),
@@ -122,6 +126,7 @@ impl App {
             accounts,
             recruiting,
             interviews,
+            icims,
             uploads,
             clock,
             mailer,
@@ -142,6 +147,7 @@ impl App {
             accounts: self.accounts.clone(),
             recruiting: self.recruiting.clone(),
             interviews: self.interviews.clone(),
+            icims: self.icims.clone(),
             notifier: self.notifier.clone(),
             review: shortlist_web::ReviewState::new(shortlist_app::review::Review::new(self.recruiting.clone())),
             uploads: self.uploads.clone(),

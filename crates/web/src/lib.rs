@@ -4,6 +4,7 @@ mod api;
 mod assets;
 mod auth;
 mod candidate;
+mod connectors;
 mod error;
 mod gate;
 mod health;
@@ -38,6 +39,8 @@ pub struct WebState {
     pub uploads: Uploads,
     /// The candidate's interview (progress, answers, completion).
     pub interviews: Interviews,
+    /// The iCIMS connector (events, token endpoint, template pick).
+    pub icims: shortlist_app::connectors::icims::Icims,
     /// Recruiters' notification preferences and unsubscribe links.
     pub notifier: shortlist_app::notify::Notifier,
     /// Review: interview pages, evaluations, share links, reports.
@@ -64,6 +67,7 @@ pub fn router(state: WebState) -> Router {
         .merge(ui::routes())
         .merge(review::routes())
         .merge(candidate::routes())
+        .merge(connectors::routes())
         .merge(tus::routes())
         .merge(assets::routes())
         .nest(

@@ -20,7 +20,7 @@ CREATE TABLE icims_connections (
     status_values           TEXT NOT NULL DEFAULT '{}',
     observer_user_id        TEXT NOT NULL REFERENCES users(id),
     caller_allowlist        TEXT,
-    daily_budget            INTEGER NOT NULL DEFAULT 10000,
+    daily_budget            BIGINT NOT NULL DEFAULT 10000,
     created_at              TIMESTAMPTZ NOT NULL,
     updated_at              TIMESTAMPTZ NOT NULL
 );
