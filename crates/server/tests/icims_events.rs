@@ -266,7 +266,10 @@ async fn a_job_without_package_asks_the_recruiter_once_then_reuses_the_pick() {
 #[tokio::test]
 async fn application_complete_sends_the_candidate_into_the_interview_and_keeps_the_return_url() {
     let s = setup(Opts::default()).await;
-    let job = s.sim.add_job("Support", Some(PACKAGE));
+    s.api
+        .template("support-text", icims_support::text_spec("Written screening"))
+        .await;
+    let job = s.sim.add_job("Support", Some("support-text"));
     let (wf, _) = s.applicant(job, "Apply");
     let back = "https://jobs-acme.icims.com/jobs/1385/support/assessment?i=1";
     let out = s.sim.application_complete(wf, back).await;
@@ -288,6 +291,13 @@ async fn application_complete_sends_the_candidate_into_the_interview_and_keeps_t
     let (stored,): (Option<String>,) =
         shortlist_store::on_db!(&s.app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
     assert_eq!(stored.as_deref(), Some(back));
+
+    // At the end the candidate is offered the way back to the career portal.
+    let done = icims_support::take_text_interview(&s.app, &location).await;
+    assert!(
+        done.contains(&format!("id=\"return-to-ats\" class=\"button\" href=\"{back}\"")),
+        "{done}"
+    );
 }
 
 /// A bulk move of many candidates at once (each its own concurrent event) with 5 % of the events

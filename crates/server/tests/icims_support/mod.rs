@@ -148,3 +148,44 @@ impl Setup {
             .unwrap()
     }
 }
+
+/// Walks a candidate through an interview of text questions from its link (as a browser without
+/// JavaScript would) and returns the final page's HTML.
+pub async fn take_text_interview(app: &TestApp, link: &str) -> String {
+    let c = crate::common::client();
+    let start = link.strip_prefix(&app.base).unwrap().to_string();
+    let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "POST {path}");
+            r.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    let mut path = post(format!("{start}/consent"), vec![("consent", "yes")]).await;
+    for _ in 0..10 {
+        let r = c.get(app.url(&path)).send().await.unwrap();
+        if r.status() == reqwest::StatusCode::SEE_OTHER {
+            path = r.headers()["location"].to_str().unwrap().to_string();
+            continue;
+        }
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "GET {path}");
+        if path.ends_with("/done") {
+            return r.text().await.unwrap();
+        }
+        path = if path.ends_with("/finish") {
+            post(format!("{start}/complete"), vec![]).await
+        } else if path.contains("/q/") {
+            post(path.clone(), vec![("text", "I like helping people.")]).await
+        } else {
+            post(path.clone(), vec![]).await
+        };
+    }
+    panic!("the interview did not reach its end; last at {path}");
+}
+
+/// A template of one text question.
+pub fn text_spec(name: &str) -> serde_json::Value {
+    serde_json::json!({ "name": name, "questions": [ { "id": "q1", "kind": "text", "prompt": "Why this job?" } ] })
+}

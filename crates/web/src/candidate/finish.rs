@@ -82,6 +82,8 @@ struct Done {
     received: String,
     closing: String,
     lines: Vec<ReceiptLine>,
+    /// Where the ATS wants the candidate back (iCIMS returnUrl of an Application Complete event).
+    return_url: Option<String>,
 }
 
 /// `GET /i/{token}/done`: the receipt and the template's closing message.
@@ -129,6 +131,10 @@ pub(super) async fn done(State(s): State<WebState>, Path(token): Path<String>, l
         heading,
         closing,
         lines,
+        return_url: shortlist_store::icims::return_url(&s.db, &sess.org, &sess.id)
+            .await
+            .ok()
+            .flatten(),
     };
     render(StatusCode::OK, &page)
 }

@@ -306,7 +306,11 @@ impl Icims {
             ) => Ok(Reply::SeeOther(invitation.candidate_url)),
             (Kind::ApplicationComplete, InviteOutcome::Duplicate { existing }) => {
                 // The candidate came back through the portal: same interview, latest return URL.
-                if let Some(url) = &ev.return_url {
+                if let Some(url) = ev
+                    .return_url
+                    .as_ref()
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                {
                     self.set_return_url(&conn.org_id, &existing.id, url).await?;
                 }
                 Ok(Reply::SeeOther(existing.candidate_url))
