@@ -15,8 +15,9 @@ pub struct IdemRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Claims `(credential, key)`; `Ok(true)` when this call owns it. A record created before
-/// `stale_before` is replaced first, which is how keys expire.
+/// Claims `(credential, key)`; `Ok(true)` when this call owns it. Records created before
+/// `stale_before` (of any credential) are dropped first, which is how keys expire; the
+/// `created_at` index keeps that cheap.
 pub async fn claim(
     db: &Db,
     credential: &str,
@@ -25,8 +26,7 @@ pub async fn claim(
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let sql = "DELETE FROM idempotency_keys WHERE credential = $1 AND idem_key = $2 AND created_at < $3";
-    on_db!(db, p => sqlx::query(sql).bind(credential).bind(key).bind(stale_before).execute(p).await?.rows_affected());
+    purge(db, stale_before).await?;
     let sql = "INSERT INTO idempotency_keys (credential, idem_key, request_hash, state, created_at) \
                VALUES ($1, $2, $3, 'running', $4) ON CONFLICT (credential, idem_key) DO NOTHING";
     let n = on_db!(db, p => sqlx::query(sql).bind(credential).bind(key).bind(request_hash).bind(now)
@@ -62,7 +62,7 @@ pub async fn release(db: &Db, credential: &str, key: &str) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// Drops records older than `before` (called now and then; keys are kept at least 24 h).
+/// Drops records older than `before`.
 pub async fn purge(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM idempotency_keys WHERE created_at < $1";
     on_db!(db, p => Ok(sqlx::query(sql).bind(before).execute(p).await?.rows_affected()))

@@ -3,6 +3,7 @@
 //! Every POST carries the session's CSRF token (hidden input `csrf`). Reviewers may look at
 //! everything; the services refuse their changes, which shows as a 403 page.
 
+mod api_keys;
 mod bulk;
 mod csv_rows;
 mod invitations;
@@ -64,6 +65,8 @@ pub fn routes() -> Router<WebState> {
             get(notifications::show).post(notifications::update),
         )
         .route("/settings/notifications/follow", post(notifications::follow))
+        .route("/settings/api-keys", get(api_keys::show).post(api_keys::create))
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route(
             "/notifications/unsubscribe/{token}",
             get(notifications::unsubscribe_form).post(notifications::unsubscribe),
