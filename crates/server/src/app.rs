@@ -6,6 +6,7 @@ use anyhow::Context;
 use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::connectors::icims::Icims;
+use shortlist_app::connectors::icims::writeback as icims_writeback;
 use shortlist_app::interview::Interviews;
 use shortlist_app::events::Dispatcher;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
@@ -105,11 +106,21 @@ impl App {
             }))
             // Consumers of invitation events (ATS write-back, notifications, webhooks) are
             // listed here as they arrive.
+            .with(Arc::new(icims_writeback::Writeback {
+                icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
+                links: recruiting.links.clone(),
+                clock: clock.clone(),
+            }))
             .with(Arc::new(Dispatcher {
                 db: db.clone(),
-                sinks: vec![Arc::new(notify::sink::NotifySink {
-                    notifier: notifier.clone(),
-                })],
+                sinks: vec![
+                    Arc::new(notify::sink::NotifySink {
+                        notifier: notifier.clone(),
+                    }),
+                    Arc::new(icims_writeback::WritebackSink {
+                        icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
+                    }),
+                ],
             }));
         let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?);
         let interviews = Interviews {

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod db;
 pub mod idempotency;
 pub mod icims;
+pub mod icims_writeback;
 pub mod interviews;
 pub mod invitations;
 pub mod jobs;

@@ -1,0 +1,132 @@
+//! iCIMS write-back bookkeeping: the assessmentresults entry per invitation, ordering, parking,
+//! and the daily request count per connection.
+
+use crate::{Db, on_db};
+use chrono::{DateTime, Utc};
+use shortlist_domain::{InvitationId, OrgId};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WritebackRow {
+    pub invitation_id: String,
+    pub org_id: String,
+    pub workflow_id: String,
+    pub entry_id: Option<String>,
+    pub written_kind: Option<String>,
+    pub written_event_at: Option<DateTime<Utc>>,
+    pub parked_kind: Option<String>,
+    pub parked_event_at: Option<DateTime<Utc>>,
+    pub parked_error: Option<String>,
+    pub parked_at: Option<DateTime<Utc>>,
+}
+
+const COLS: &str = "invitation_id, org_id, workflow_id, entry_id, written_kind, written_event_at, parked_kind, \
+    parked_event_at, parked_error, parked_at";
+
+pub async fn ensure(db: &Db, org: &OrgId, inv: &InvitationId, workflow: &str) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO icims_writebacks (invitation_id, org_id, workflow_id, updated_at) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (invitation_id) DO NOTHING";
+    on_db!(db, p => sqlx::query(sql).bind(inv.as_str()).bind(org.as_str()).bind(workflow).bind(crate::now())
+        .execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Option<WritebackRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLS} FROM icims_writebacks WHERE org_id = $1 AND invitation_id = $2");
+    on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(inv.as_str()).fetch_optional(p).await)
+}
+
+/// Takes the invitation's write-back lease until `until`; false while another write-back holds it.
+pub async fn try_lock(
+    db: &Db,
+    org: &OrgId,
+    inv: &InvitationId,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE icims_writebacks SET locked_until = $3, updated_at = $4 \
+               WHERE org_id = $1 AND invitation_id = $2 AND (locked_until IS NULL OR locked_until < $4)";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(until).bind(now)
+        .execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
+
+pub async fn unlock(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE icims_writebacks SET locked_until = NULL WHERE org_id = $1 AND invitation_id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Remembers the entry id as soon as it is known, so a crash before the end cannot create a second one.
+pub async fn set_entry(db: &Db, org: &OrgId, inv: &InvitationId, entry: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE icims_writebacks SET entry_id = $3, updated_at = $4 WHERE org_id = $1 AND invitation_id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(entry).bind(crate::now())
+        .execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A successful write: clears any parked error and the lease.
+pub async fn written(
+    db: &Db,
+    org: &OrgId,
+    inv: &InvitationId,
+    kind: &str,
+    event_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE icims_writebacks SET written_kind = $3, written_event_at = $4, parked_kind = NULL, \
+               parked_event_at = NULL, parked_error = NULL, parked_at = NULL, locked_until = NULL, updated_at = $5 \
+               WHERE org_id = $1 AND invitation_id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
+        .bind(crate::truncate_micros(event_at)).bind(crate::now()).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn park(
+    db: &Db,
+    org: &OrgId,
+    inv: &InvitationId,
+    kind: &str,
+    event_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    let error: String = error.chars().take(2000).collect();
+    let now = crate::now();
+    let sql = "UPDATE icims_writebacks SET parked_kind = $3, parked_event_at = $4, parked_error = $5, parked_at = $6, \
+               locked_until = NULL, updated_at = $6 WHERE org_id = $1 AND invitation_id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
+        .bind(crate::truncate_micros(event_at)).bind(&error).bind(now).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Parked write-backs, newest first; all organisations when `org` is None (admin CLI).
+pub async fn parked(db: &Db, org: Option<&OrgId>) -> Result<Vec<WritebackRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM icims_writebacks WHERE parked_at IS NOT NULL AND ($1 = '' OR org_id = $1) \
+         ORDER BY parked_at DESC, invitation_id"
+    );
+    let org = org.map(|o| o.as_str().to_owned()).unwrap_or_default();
+    on_db!(db, p => sqlx::query_as(&sql).bind(org).fetch_all(p).await)
+}
+
+/// Counts one request against the connection's day and returns the day's total so far.
+pub async fn count_request(db: &Db, connection: &str, day: &str) -> Result<i64, sqlx::Error> {
+    let sql = "INSERT INTO icims_request_counts (connection_id, day, requests) VALUES ($1, $2, 1) \
+               ON CONFLICT (connection_id, day) DO UPDATE SET requests = icims_request_counts.requests + 1 \
+               RETURNING requests";
+    let row: (i64,) = on_db!(db, p => sqlx::query_as(sql).bind(connection).bind(day).fetch_one(p).await)?;
+    Ok(row.0)
+}
+
+pub async fn requests_on(db: &Db, connection: &str, day: &str) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT requests FROM icims_request_counts WHERE connection_id = $1 AND day = $2";
+    let row: Option<(i64,)> = on_db!(db, p => sqlx::query_as(sql).bind(connection).bind(day).fetch_optional(p).await)?;
+    Ok(row.map(|r| r.0).unwrap_or(0))
+}
+
+/// True exactly once per connection and day: the caller sends the budget warning.
+pub async fn claim_warning(db: &Db, connection: &str, day: &str) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE icims_request_counts SET warned_at = $3 \
+               WHERE connection_id = $1 AND day = $2 AND warned_at IS NULL";
+    let n = on_db!(db, p => sqlx::query(sql).bind(connection).bind(day).bind(crate::now())
+        .execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
