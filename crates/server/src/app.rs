@@ -7,8 +7,8 @@ use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::connectors::icims::Icims;
 use shortlist_app::connectors::icims::writeback as icims_writeback;
-use shortlist_app::interview::Interviews;
 use shortlist_app::events::Dispatcher;
+use shortlist_app::interview::Interviews;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
@@ -66,7 +66,10 @@ impl App {
         let hasher = PasswordHasher::with_cost(common.argon2_m_kib, 2);
         let accounts = Accounts::new(db.clone(), hasher).await?;
         let links = LinkSigner::new(&common.secret_key()?, &serve.public_url());
-        let notifier = Notifier::new(db.clone(), clock.clone(), links.clone(), &common.secret_key()?);
+        let vapid = Arc::new(notify::push::VapidKey::load_or_create(&db, &common.secret_key()?).await?);
+        let mut notifier = Notifier::new(db.clone(), clock.clone(), links.clone(), &common.secret_key()?);
+        notifier.allow_private_push = serve.allow_private_push_endpoints;
+        notifier.vapid = Some(vapid.clone());
         let recruiting = Recruiting {
             db: db.clone(),
             clock: clock.clone(),
@@ -101,6 +104,12 @@ impl App {
                 mailer: mailer.clone(),
             }))
             .with(Arc::new(notify::sink::NotifyEmail { mailer: mailer.clone() }))
+            .with(Arc::new(notify::push::PushSender {
+                notifier: notifier.clone(),
+                key: vapid.clone(),
+                http: notify::push::http_client()?,
+                contact: serve.push_contact.clone(),
+            }))
             .with(Arc::new(notify::digest::DigestScan {
                 notifier: notifier.clone(),
             }))

@@ -89,6 +89,17 @@ pub struct ServeArgs {
     /// Sender address of outgoing mail.
     #[arg(long, env = "SMTP_FROM", default_value = "Shortlist <no-reply@shortlist.localhost>")]
     pub smtp_from: String,
+    /// Accept Web Push endpoints on plain http or private addresses (tests, intranet push
+    /// services). Off by default: a subscription must not make the server call inside the network.
+    #[arg(long, env = "SHORTLIST_ALLOW_PRIVATE_PUSH_ENDPOINTS")]
+    pub allow_private_push_endpoints: bool,
+    /// Contact the push services may use about our messages (VAPID `sub`).
+    #[arg(
+        long,
+        env = "SHORTLIST_PUSH_CONTACT",
+        default_value = "mailto:admin@shortlist.localhost"
+    )]
+    pub push_contact: String,
     /// Serve HTTP only; run no background jobs.
     #[arg(long, conflicts_with = "worker_only")]
     pub no_worker: bool,

@@ -68,7 +68,10 @@ async fn daily_digests_in_three_time_zones_across_spring_forward() {
     )
     .await;
     let body = &got[0];
-    assert!(body.contains("Grace Hopper") && body.contains("Edsger Dijkstra"), "{body}");
+    assert!(
+        body.contains("Grace Hopper") && body.contains("Edsger Dijkstra"),
+        "{body}"
+    );
     assert!(body.contains(&format!("{}/interviews/inv_", app.base)), "{body}");
     assert!(body.contains("/settings/notifications"), "{body}");
     assert!(api_common::header(body, "List-Unsubscribe").is_some(), "{body}");
@@ -77,8 +80,16 @@ async fn daily_digests_in_three_time_zones_across_spring_forward() {
     // 02:30 does not exist today; its digest waits for 03:00 EDT (07:00 UTC).
     set_clock(&clock, "2027-03-14T06:50:00Z");
     settled(&app, &clock).await;
-    exactly(&kolkata.email, &["Your daily Shortlist digest for Sun 14 Mar 2027: nothing new"]).await;
-    assert!(common::mails_to(&ny.email, 1, std::time::Duration::ZERO).await.is_empty());
+    exactly(
+        &kolkata.email,
+        &["Your daily Shortlist digest for Sun 14 Mar 2027: nothing new"],
+    )
+    .await;
+    assert!(
+        common::mails_to(&ny.email, 1, std::time::Duration::ZERO)
+            .await
+            .is_empty()
+    );
     set_clock(&clock, "2027-03-14T07:05:00Z");
     settled(&app, &clock).await;
     let got = exactly(
@@ -100,8 +111,16 @@ async fn daily_digests_in_three_time_zones_across_spring_forward() {
         ],
     )
     .await;
-    exactly(&ny.email, &["Your daily Shortlist digest for Sun 14 Mar 2027: 1 completed interview"]).await;
-    exactly(&berlin.email, &["Your daily Shortlist digest for Sun 14 Mar 2027: 2 completed interviews"]).await;
+    exactly(
+        &ny.email,
+        &["Your daily Shortlist digest for Sun 14 Mar 2027: 1 completed interview"],
+    )
+    .await;
+    exactly(
+        &berlin.email,
+        &["Your daily Shortlist digest for Sun 14 Mar 2027: 2 completed interviews"],
+    )
+    .await;
     app.stop().await;
 }
 
@@ -112,7 +131,12 @@ async fn weekly_and_daily_digests_across_fall_back() {
     // Saturday 30 October 2027; Berlin falls back on Sunday the 31st, New York on 7 November.
     set_clock(&clock, "2027-10-30T12:00:00Z");
     let weekly = |tz: &'static str, day: &'static str, at: &'static str, empty: bool| {
-        let mut f = vec![("completions", "weekly"), ("weekday", day), ("local_time", at), ("time_zone", tz)];
+        let mut f = vec![
+            ("completions", "weekly"),
+            ("weekday", day),
+            ("local_time", at),
+            ("time_zone", tz),
+        ];
         if empty {
             f.push(("send_empty", "1"));
         }
@@ -126,7 +150,11 @@ async fn weekly_and_daily_digests_across_fall_back() {
     // Sunday 02:30 comes twice in Berlin (00:30 and 01:30 UTC); the first one counts.
     set_clock(&clock, "2027-10-31T01:00:00Z");
     settled(&app, &clock).await;
-    exactly(&berlin.email, &["Your weekly Shortlist digest for Sun 31 Oct 2027: 1 completed interview"]).await;
+    exactly(
+        &berlin.email,
+        &["Your weekly Shortlist digest for Sun 31 Oct 2027: 1 completed interview"],
+    )
+    .await;
     complete(&app, &berlin, &berlin_pos, "Barbara Liskov").await;
     set_clock(&clock, "2027-10-31T02:00:00Z");
     settled(&app, &clock).await;
@@ -134,10 +162,19 @@ async fn weekly_and_daily_digests_across_fall_back() {
     // Monday 09:00 in Kolkata: an empty weekly digest, as asked. New York starts a daily one.
     set_clock(&clock, "2027-11-01T04:00:00Z");
     settled(&app, &clock).await;
-    exactly(&kolkata.email, &["Your weekly Shortlist digest for Mon 1 Nov 2027: nothing new"]).await;
+    exactly(
+        &kolkata.email,
+        &["Your weekly Shortlist digest for Mon 1 Nov 2027: nothing new"],
+    )
+    .await;
     let (ny, ny_pos) = recruiter(
         &app,
-        &[("completions", "daily"), ("weekday", "0"), ("local_time", "01:30"), ("time_zone", "America/New_York")],
+        &[
+            ("completions", "daily"),
+            ("weekday", "0"),
+            ("local_time", "01:30"),
+            ("time_zone", "America/New_York"),
+        ],
     )
     .await;
     complete(&app, &ny, &ny_pos, "Ada Lovelace").await;
@@ -156,15 +193,27 @@ async fn weekly_and_daily_digests_across_fall_back() {
     )
     .await;
     let second = got.iter().find(|m| m.contains("Sun 7 Nov")).unwrap();
-    assert!(second.contains("Barbara Liskov") && !second.contains("Grace Hopper"), "{second}");
-    exactly(&ny.email, &["Your daily Shortlist digest for Sun 7 Nov 2027: 1 completed interview"]).await;
+    assert!(
+        second.contains("Barbara Liskov") && !second.contains("Grace Hopper"),
+        "{second}"
+    );
+    exactly(
+        &ny.email,
+        &["Your daily Shortlist digest for Sun 7 Nov 2027: 1 completed interview"],
+    )
+    .await;
 
     // 01:30 again (EST, 06:30 UTC): the same local date, so no second digest today.
     complete(&app, &ny, &ny_pos, "Alan Turing").await;
     set_clock(&clock, "2027-11-07T06:40:00Z");
     settled(&app, &clock).await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(common::mails_to(&ny.email, 2, std::time::Duration::from_secs(1)).await.len(), 1);
+    assert_eq!(
+        common::mails_to(&ny.email, 2, std::time::Duration::from_secs(1))
+            .await
+            .len(),
+        1
+    );
 
     set_clock(&clock, "2027-11-08T07:00:00Z");
     settled(&app, &clock).await;
@@ -185,7 +234,12 @@ async fn weekly_and_daily_digests_across_fall_back() {
         ],
     )
     .await;
-    assert_eq!(common::mails_to(&berlin.email, 3, std::time::Duration::from_secs(1)).await.len(), 2);
+    assert_eq!(
+        common::mails_to(&berlin.email, 3, std::time::Duration::from_secs(1))
+            .await
+            .len(),
+        2
+    );
     app.stop().await;
 }
 
@@ -196,7 +250,13 @@ async fn a_digest_missed_during_downtime_is_sent_once_late() {
     set_clock(&clock, "2027-06-01T12:00:00Z");
     let (berlin, pos) = recruiter(
         &app,
-        &[("completions", "daily"), ("weekday", "0"), ("local_time", "08:00"), ("time_zone", "Europe/Berlin"), ("send_empty", "1")],
+        &[
+            ("completions", "daily"),
+            ("weekday", "0"),
+            ("local_time", "08:00"),
+            ("time_zone", "Europe/Berlin"),
+            ("send_empty", "1"),
+        ],
     )
     .await;
     complete(&app, &berlin, &pos, "Grace Hopper").await;
@@ -216,11 +276,19 @@ async fn a_digest_missed_during_downtime_is_sent_once_late() {
     .await;
     assert!(got[0].contains("Grace Hopper"), "{}", got[0]);
     let org = berlin.org.clone();
-    let user = shortlist_store::users::list(&app.app.db, &org).await.unwrap()[0].id.clone();
+    let user = shortlist_store::users::list(&app.app.db, &org).await.unwrap()[0]
+        .id
+        .clone();
     let digests = shortlist_store::notify::digests(&app.app.db, &org, &shortlist_domain::UserId::parse(&user).unwrap())
         .await
         .unwrap();
-    assert_eq!(digests.iter().map(|d| (d.local_date.as_str(), d.items)).collect::<Vec<_>>(), [("2027-06-03", 1)]);
+    assert_eq!(
+        digests
+            .iter()
+            .map(|d| (d.local_date.as_str(), d.items))
+            .collect::<Vec<_>>(),
+        [("2027-06-03", 1)]
+    );
     let _ = WAIT;
     app.stop().await;
 }

@@ -49,7 +49,9 @@ pub async fn put_prefs(db: &Db, r: &PrefsRow) -> Result<(), sqlx::Error> {
 /// Everyone on a digest, across organisations: the scheduler's one installation-wide read. Each
 /// digest is then built with the row's own organisation in every query.
 pub async fn digest_users(db: &Db) -> Result<Vec<PrefsRow>, sqlx::Error> {
-    let sql = format!("SELECT {PREFS_COLS} FROM notify_prefs WHERE completions IN ('daily', 'weekly') ORDER BY org_id, user_id");
+    let sql = format!(
+        "SELECT {PREFS_COLS} FROM notify_prefs WHERE completions IN ('daily', 'weekly') ORDER BY org_id, user_id"
+    );
     on_db!(db, p => sqlx::query_as(&sql).fetch_all(p).await)
 }
 
@@ -140,8 +142,7 @@ pub async fn claim_digest(
                JOIN invitations i ON i.id = n.invitation_id AND i.org_id = n.org_id \
                JOIN positions p ON p.id = i.position_id JOIN candidates c ON c.id = i.candidate_id \
                WHERE n.org_id = $1 AND n.digest_id = $2 ORDER BY p.title, p.id, n.occurred_at, n.id";
-    let items: Vec<PendingItem> =
-        on_tx!(tx, c => sqlx::query_as(sel).bind(org.as_str()).bind(&id).fetch_all(c).await)?;
+    let items: Vec<PendingItem> = on_tx!(tx, c => sqlx::query_as(sel).bind(org.as_str()).bind(&id).fetch_all(c).await)?;
     let upd = "UPDATE notify_digests SET items = $3 WHERE org_id = $1 AND id = $2";
     on_tx!(tx, c => sqlx::query(upd).bind(org.as_str()).bind(&id).bind(items.len() as i32)
         .execute(c).await.map(|r| r.rows_affected()))?;
@@ -170,4 +171,65 @@ pub async fn digest_exists(db: &Db, org: &OrgId, user: &UserId, local_date: &str
     let row: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(user.as_str())
         .bind(local_date).fetch_optional(p).await)?;
     Ok(row.is_some())
+}
+
+/// An installation-wide key pair (the VAPID key), `(public, private)`.
+pub async fn server_key(db: &Db, name: &str) -> Result<Option<(String, String)>, sqlx::Error> {
+    let sql = "SELECT public_key, private_key FROM server_keys WHERE name = $1";
+    on_db!(db, p => sqlx::query_as(sql).bind(name).fetch_optional(p).await)
+}
+
+/// Stores a key unless another instance stored one first (then that one is kept).
+pub async fn insert_server_key(db: &Db, name: &str, public: &str, private: &str) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO server_keys (name, public_key, private_key, created_at) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (name) DO NOTHING";
+    on_db!(db, p => sqlx::query(sql).bind(name).bind(public).bind(private).bind(crate::now())
+        .execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PushSubscriptionRow {
+    pub id: String,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Registers a browser's push subscription for the user; the same endpoint again updates it.
+pub async fn add_subscription(
+    db: &Db,
+    org: &OrgId,
+    user: &UserId,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO push_subscriptions (id, org_id, user_id, endpoint, p256dh, auth, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (endpoint) DO UPDATE SET org_id = excluded.org_id, \
+               user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth";
+    let id = format!("psub_{}", uuid::Uuid::now_v7().simple());
+    on_db!(db, p => sqlx::query(sql).bind(&id).bind(org.as_str()).bind(user.as_str()).bind(endpoint).bind(p256dh)
+        .bind(auth).bind(crate::now()).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn remove_subscription(db: &Db, org: &OrgId, user: &UserId, endpoint: &str) -> Result<bool, sqlx::Error> {
+    let sql = "DELETE FROM push_subscriptions WHERE org_id = $1 AND user_id = $2 AND endpoint = $3";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(user.as_str()).bind(endpoint)
+        .execute(p).await?.rows_affected());
+    Ok(n > 0)
+}
+
+/// The push service said the subscription is gone (404/410).
+pub async fn drop_subscription(db: &Db, org: &OrgId, id: &str) -> Result<(), sqlx::Error> {
+    let sql = "DELETE FROM push_subscriptions WHERE org_id = $1 AND id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn subscriptions(db: &Db, org: &OrgId, user: &UserId) -> Result<Vec<PushSubscriptionRow>, sqlx::Error> {
+    let sql =
+        "SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE org_id = $1 AND user_id = $2 ORDER BY id";
+    on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(user.as_str()).fetch_all(p).await)
 }

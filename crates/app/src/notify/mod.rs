@@ -4,6 +4,7 @@
 
 pub mod digest;
 pub mod jobs;
+pub mod push;
 pub mod schedule;
 pub mod sink;
 pub mod token;
@@ -65,6 +66,8 @@ pub struct Prefs {
     pub send_empty: bool,
     pub prior_invites: bool,
     pub email_failed: bool,
+    /// Event kinds also pushed to the user's browsers (`completed`, `email_failed`).
+    pub push_kinds: Vec<String>,
 }
 
 impl Prefs {
@@ -77,6 +80,7 @@ impl Prefs {
             send_empty: false,
             prior_invites: true,
             email_failed: true,
+            push_kinds: vec![],
         }
     }
 
@@ -89,6 +93,12 @@ impl Prefs {
             send_empty: r.send_empty,
             prior_invites: r.prior_invites,
             email_failed: r.email_failed,
+            push_kinds: r
+                .push_kinds
+                .split(',')
+                .filter(|k| push::PUSH_EVENTS.contains(k))
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -111,6 +121,7 @@ pub struct PrefsInput {
     pub send_empty: bool,
     pub prior_invites: bool,
     pub email_failed: bool,
+    pub push_kinds: Vec<String>,
 }
 
 fn parse_input(i: &PrefsInput) -> Result<Prefs, AppError> {
@@ -151,6 +162,12 @@ fn parse_input(i: &PrefsInput) -> Result<Prefs, AppError> {
         send_empty: i.send_empty,
         prior_invites: i.prior_invites,
         email_failed: i.email_failed,
+        push_kinds: i
+            .push_kinds
+            .iter()
+            .filter(|k| push::PUSH_EVENTS.contains(&k.as_str()))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -161,6 +178,11 @@ pub struct Notifier {
     pub clock: Arc<dyn Clock>,
     pub links: LinkSigner,
     key: Arc<Vec<u8>>,
+    /// Push endpoints on plain http or private addresses are refused unless the operator allows
+    /// them (tests, intranets).
+    pub allow_private_push: bool,
+    /// The installation's VAPID key, loaded (or made) at start.
+    pub vapid: Option<Arc<push::VapidKey>>,
 }
 
 fn user_of(a: &Actor) -> Result<&UserId, AppError> {
@@ -176,6 +198,8 @@ impl Notifier {
             clock,
             links,
             key: Arc::new(secret_key.to_vec()),
+            allow_private_push: false,
+            vapid: None,
         }
     }
 
@@ -215,7 +239,7 @@ impl Notifier {
             send_empty: p.send_empty,
             prior_invites: p.prior_invites,
             email_failed: p.email_failed,
-            push_kinds: String::new(),
+            push_kinds: p.push_kinds.join(","),
             effective_from: now,
             updated_at: now,
         };
@@ -238,6 +262,28 @@ impl Notifier {
             store::unfollow(&self.db, &a.org_id, position.as_str(), user).await?;
         }
         Ok(())
+    }
+
+    /// Registers this browser's push subscription for the signed-in user.
+    pub async fn subscribe(&self, a: &Actor, endpoint: &str, p256dh: &str, auth: &str) -> Result<(), AppError> {
+        let user = user_of(a)?;
+        push::check_subscription(endpoint, p256dh, auth, self.allow_private_push).map_err(|field| {
+            AppError::field(
+                field,
+                "not a usable push subscription (https endpoint, P-256 key, 16-byte secret)",
+            )
+        })?;
+        store::add_subscription(&self.db, &a.org_id, user, endpoint, p256dh, auth).await?;
+        Ok(())
+    }
+
+    pub async fn unsubscribe_push(&self, a: &Actor, endpoint: &str) -> Result<(), AppError> {
+        let user = user_of(a)?;
+        if store::remove_subscription(&self.db, &a.org_id, user, endpoint).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 
     pub fn prefs_url(&self) -> String {

@@ -54,7 +54,15 @@ impl EventSink for NotifySink {
                 .await
                 .map_err(JobError::retry)?
         };
-        Ok(users.iter().map(|u| job(kind, e, u)).collect())
+        let mut jobs: Vec<NewJob> = users.iter().map(|u| job(kind, e, u)).collect();
+        // A push job per recipient too; it checks their choice and their browsers when it runs.
+        for u in &users {
+            let mut j = job(super::push::PUSH_KIND, e, u);
+            j.payload["event"] = serde_json::Value::String(e.kind.clone());
+            j.unique_key = Some(e.job_key(&format!("push/{u}")));
+            jobs.push(j);
+        }
+        Ok(jobs)
     }
 }
 

@@ -45,7 +45,13 @@ pub async fn save_prefs(app: &TestApp, api: &Api, fields: &[(&str, &str)]) {
     let csrf = csrf_in(&page.text().await.unwrap());
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
-    let r = api.c.post(app.url("/settings/notifications")).form(&form).send().await.unwrap();
+    let r = api
+        .c
+        .post(app.url("/settings/notifications"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
 }
 
@@ -73,7 +79,12 @@ pub async fn complete(app: &TestApp, api: &Api, position: &str, name: &str) -> S
         ("q/q1", vec![("text", "Because.")]),
         ("complete", vec![]),
     ] {
-        let r = c.post(app.url(&format!("{path}/{step}"))).form(&form).send().await.unwrap();
+        let r = c
+            .post(app.url(&format!("{path}/{step}")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
     }
     r["invitation"]["id"].as_str().unwrap().to_string()

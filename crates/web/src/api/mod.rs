@@ -8,6 +8,7 @@
 mod invitations;
 pub(crate) mod media;
 mod positions;
+mod push;
 mod settings;
 mod templates;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<WebState> {
         .merge(invitations::routes())
         .merge(settings::routes())
         .merge(media::routes())
+        .merge(push::routes())
 }
 
 /// A JSON body. Unlike axum's `Json`, a rejection is a problem+json naming the field at fault

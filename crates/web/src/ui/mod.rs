@@ -12,6 +12,7 @@ mod media;
 mod notifications;
 pub(crate) mod playback;
 mod positions;
+mod pwa;
 mod question_form;
 mod settings;
 mod template_form;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<WebState> {
             get(notifications::unsubscribe_form).post(notifications::unsubscribe),
         )
         .route("/media/{*key}", get(media::show))
+        .merge(pwa::routes())
         .merge(uploads)
         .merge(editor)
 }

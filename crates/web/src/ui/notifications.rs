@@ -35,12 +35,22 @@ struct PrefsPage {
     send_empty: bool,
     prior_invites: bool,
     email_failed: bool,
+    push_completed: bool,
+    push_email_failed: bool,
     positions: Vec<PositionChoice>,
     errors: Errors,
     notice: Option<String>,
 }
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 impl PrefsPage {
     fn is_mode(&self, v: &str) -> bool {
@@ -61,10 +71,17 @@ fn input_of(p: &Prefs) -> PrefsInput {
         send_empty: p.send_empty,
         prior_invites: p.prior_invites,
         email_failed: p.email_failed,
+        push_kinds: p.push_kinds.clone(),
     }
 }
 
-async fn load(s: &WebState, a: &Actor, u: &CurrentUser, input: PrefsInput, errors: Errors) -> Result<PrefsPage, PageError> {
+async fn load(
+    s: &WebState,
+    a: &Actor,
+    u: &CurrentUser,
+    input: PrefsInput,
+    errors: Errors,
+) -> Result<PrefsPage, PageError> {
     let followed = s.notifier.followed(a).await?;
     let me = u.user_id.to_string();
     let positions = shortlist_store::positions::list(&s.db, &a.org_id, Some("open"))
@@ -87,6 +104,8 @@ async fn load(s: &WebState, a: &Actor, u: &CurrentUser, input: PrefsInput, error
         send_empty: input.send_empty,
         prior_invites: input.prior_invites,
         email_failed: input.email_failed,
+        push_completed: input.push_kinds.iter().any(|k| k == "completed"),
+        push_email_failed: input.push_kinds.iter().any(|k| k == "email_failed"),
         positions,
         errors,
         notice: None,
@@ -122,6 +141,10 @@ pub struct PrefsForm {
     prior_invites: Option<String>,
     #[serde(default)]
     email_failed: Option<String>,
+    #[serde(default)]
+    push_completed: Option<String>,
+    #[serde(default)]
+    push_email_failed: Option<String>,
 }
 
 pub async fn update(
@@ -138,6 +161,11 @@ pub async fn update(
         send_empty: f.send_empty.is_some(),
         prior_invites: f.prior_invites.is_some(),
         email_failed: f.email_failed.is_some(),
+        push_kinds: [("completed", &f.push_completed), ("email_failed", &f.push_email_failed)]
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k.to_string())
+            .collect(),
     };
     match s.notifier.save(&a, &input).await {
         Ok(_) => Ok(see_other("/settings/notifications?notice=saved")),
