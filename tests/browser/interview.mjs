@@ -98,8 +98,15 @@ function chromiumPath() {
 // Runs before any page script. Records what tus-js-client is given and what its XHRs send;
 // the production scripts are not changed.
 function instrument() {
-  const rec = { uploads: [], xhrs: [], csp: [] };
+  const rec = { uploads: [], xhrs: [], csp: [], objectUrls: new Map() };
   Object.defineProperty(window, '__shortlistTest', { value: rec });
+  // The Blob behind each object URL: a take's player plays exactly what was recorded.
+  const createObjectURL = URL.createObjectURL;
+  URL.createObjectURL = function (obj) {
+    const url = createObjectURL.call(URL, obj);
+    if (obj instanceof Blob) rec.objectUrls.set(url, obj);
+    return url;
+  };
   document.addEventListener('securitypolicyviolation', (e) => {
     rec.csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile || ''}:${e.lineNumber || ''}`);
   });
@@ -151,6 +158,10 @@ function instrument() {
         metadata: t.headers['upload-metadata'] || null,
         size: body && typeof body.size === 'number' ? body.size : 0,
         body: body instanceof Blob ? body : null,
+        // Whether the take was still being recorded when this request went out.
+        whileRecording: (document.getElementById('recorder') || { dataset: {} }).dataset.state === 'recording',
+        uploadLength: t.headers['upload-length'] === undefined ? null : Number(t.headers['upload-length']),
+        deferred: t.headers['upload-defer-length'] === '1',
         status: null,
         location: null,
         resultOffset: null,
@@ -179,7 +190,10 @@ async function collectTake(question, take) {
   };
   const ups = rec.uploads.filter((u) => u.metadata.question === question && u.metadata.take === String(take));
   if (ups.length === 0) return null;
-  const file = ups[ups.length - 1].file;
+  // What the page recorded: the Blob its player plays (the upload itself may have been fed
+  // from a stream while recording).
+  const player = document.querySelector(`.take[data-take="${take}"] video, .take[data-take="${take}"] audio`);
+  const file = (player && rec.objectUrls.get(player.src)) || ups[ups.length - 1].file;
   // The upload's URL: the creation whose metadata names this question and take.
   const decode = (m) => Object.fromEntries((m || '').split(',').map((kv) => {
     const [k, v] = kv.trim().split(' ');
@@ -189,6 +203,7 @@ async function collectTake(question, take) {
     .filter((x) => { const m = decode(x.metadata); return m.question === question && m.take === String(take); });
   const urls = new Set(creations.map((x) => new URL(x.location, location.href).pathname));
   const patches = rec.xhrs.filter((x) => x.method === 'PATCH' && urls.has(x.url));
+  const streamed = creations.some((x) => x.deferred);
   // Assemble the bytes the PATCHes sent, by offset (a later PATCH overwrites an earlier one).
   let assembled = null;
   let covered = 0;
@@ -210,7 +225,11 @@ async function collectTake(question, take) {
     file: await b64(file),
     assembled,
     covered,
-    patches: patches.map((p) => ({ url: p.url, offset: p.offset, size: p.size, status: p.status, resultOffset: p.resultOffset })),
+    streamed,
+    patches: patches.map((p) => ({
+      url: p.url, offset: p.offset, size: p.size, status: p.status, resultOffset: p.resultOffset,
+      whileRecording: p.whileRecording, uploadLength: p.uploadLength,
+    })),
   };
 }
 
@@ -449,6 +468,7 @@ async function recordedQuestion(page, id, kind, first) {
       sha256: sha256(t.file),
       uploadedSha256: t.assembled ? sha256(t.assembled) : null,
       coveredBytes: t.covered,
+      streamed: t.streamed,
       patches: t.patches,
     };
     result.takes[id][n] = entry;

@@ -154,6 +154,9 @@ pub struct TemplateSpec {
     /// What reviewers rate overall (1–5 each), e.g. communication, role knowledge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scorecard: Vec<Criterion>,
+    /// A candidate without a usable camera may answer video questions with audio only.
+    #[serde(default)]
+    pub allow_audio_only: bool,
 }
 
 /// A scorecard criterion of the template, rated by each reviewer.

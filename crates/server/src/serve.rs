@@ -69,6 +69,8 @@ pub async fn run(
     while let Some(res) = tasks.join_next().await {
         res??;
     }
+    // Upload bodies cut off by the stop are still being recorded; the database must outlive them.
+    app.uploads.drain().await;
     app.db.close().await;
     Ok(())
 }

@@ -43,7 +43,7 @@ async fn options_announce_the_protocol() {
     assert_eq!(header(&r, "tus-resumable").as_deref(), Some("1.0.0"));
     assert_eq!(
         header(&r, "tus-extension").as_deref(),
-        Some("creation,creation-with-upload,termination,checksum,expiration")
+        Some("creation,creation-with-upload,creation-defer-length,termination,checksum,expiration")
     );
     assert_eq!(header(&r, "tus-checksum-algorithm").as_deref(), Some("sha1,sha256"));
     assert_eq!(header(&r, "tus-max-size").as_deref(), Some("1073741824"));
@@ -172,6 +172,106 @@ async fn offsets_ids_tokens_and_versions_are_checked() {
     assert_eq!(del(&loc).await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+/// A recording uploaded while it is made: created with Upload-Defer-Length, PATCHed in parts,
+/// and complete only once a PATCH has named the length and every byte of it is stored.
+#[tokio::test]
+async fn a_deferred_length_is_named_by_a_later_patch() {
+    let app = TestApp::spawn().await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let create = |defer: &str, length: Option<&str>, take: u32| {
+        let mut r = tus
+            .c
+            .post(app.url("/uploads"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Defer-Length", defer)
+            .header(
+                "Upload-Metadata",
+                tus_support::metadata(&i.token, "q1", take, "video/webm;codecs=vp8,opus"),
+            );
+        if let Some(n) = length {
+            r = r.header("Upload-Length", n);
+        }
+        r.send()
+    };
+    assert_eq!(create("2", None, 1).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        create("1", Some("10"), 1).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = create("1", None, 1).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let loc = header(&r, "location").unwrap();
+    let deferred = |r: &reqwest::Response| (header(r, "upload-defer-length"), header(r, "upload-length"));
+    assert_eq!(deferred(&tus.head(&loc).await), (Some("1".into()), None));
+
+    // Parts arrive while the recording goes on; nothing is an answer yet.
+    let all = data(9 * MIB + 11, 10);
+    tus.patch_ok(&loc, 0, &all[..3 * MIB]).await;
+    tus.patch_ok(&loc, 3 * MIB, &all[3 * MIB..5 * MIB]).await;
+    let h = tus.head(&loc).await;
+    assert_eq!(deferred(&h), (Some("1".into()), None));
+    assert_eq!(header(&h, "upload-offset"), Some((5 * MIB).to_string()));
+    assert!(
+        app.app
+            .uploads
+            .takes_for(&i.api.org, &i.invitation_id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A length below what is stored, or above the limit, is refused and changes nothing.
+    let with_length = |at: usize, n: u64, body: &[u8]| {
+        tus.patch_req(&loc, at)
+            .header("Upload-Length", n.to_string())
+            .body(body.to_vec())
+            .send()
+    };
+    let r = with_length(5 * MIB, (4 * MIB) as u64, b"").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = with_length(5 * MIB, (1 << 30) + 1, b"").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(deferred(&tus.head(&loc).await), (Some("1".into()), None));
+
+    // The PATCH naming the length may carry only part of the rest: then the length is known,
+    // and it cannot change.
+    let r = with_length(5 * MIB, all.len() as u64, &all[5 * MIB..7 * MIB])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT, "{}", r.text().await.unwrap());
+    assert_eq!(deferred(&tus.head(&loc).await), (None, Some(all.len().to_string())));
+    let r = with_length(7 * MIB, all.len() as u64 + 1, &all[7 * MIB..])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "the length cannot change");
+    let r = with_length(7 * MIB, all.len() as u64, &all[7 * MIB..]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (sha, bytes) = stored_take(&app, &i, 1).await;
+    assert_eq!(sha, sha256_hex(&all));
+    assert!(bytes == all);
+
+    // What tus-js-client does when the stream ends: an empty PATCH naming the length.
+    let loc = header(&create("1", None, 2).await.unwrap(), "location").unwrap();
+    let take2 = data(2 * MIB + 3, 11);
+    tus.patch_ok(&loc, 0, &take2).await;
+    assert!(stored_take_missing(&app, &i, 2).await);
+    let r = tus
+        .patch_req(&loc, take2.len())
+        .header("Upload-Length", take2.len().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&r, "upload-offset"), Some(take2.len().to_string()));
+    assert_eq!(stored_take(&app, &i, 2).await.0, sha256_hex(&take2));
+}
+
+async fn stored_take_missing(app: &TestApp, i: &tus_support::Interview, take: i32) -> bool {
+    let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
+    !takes.iter().any(|t| t.question_id == "q1" && t.take == take)
+}
+
 #[tokio::test]
 async fn a_checksum_mismatch_keeps_nothing_and_a_correct_retry_succeeds() {
     use base64::Engine;
@@ -252,16 +352,6 @@ async fn creation_checks_the_link_question_take_type_and_size() {
             "{q} {ft}"
         );
     }
-    let deferred = tus
-        .c
-        .post(app.url("/uploads"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Defer-Length", "1")
-        .header("Upload-Metadata", tus_support::metadata(&i.token, "q1", 1, webm))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deferred.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         Tus::new(&app, "unknown-token")
             .create(100, "q1", 1, webm)
@@ -394,4 +484,50 @@ async fn unfinished_uploads_expire_after_a_day() {
     let staged = app.app.media.list(&format!("staging/{id}")).await.unwrap();
     assert!(staged.is_empty(), "{staged:?}");
     assert_eq!(app.app.uploads.sweep_expired(10).await.unwrap(), 0);
+}
+
+/// A graceful stop while a PATCH body is being written: the bytes that arrived are recorded
+/// before the database closes, and the upload is free for the next server.
+#[tokio::test]
+async fn a_graceful_stop_waits_for_the_patch_being_written() {
+    // Without a worker the stop is over as soon as the HTTP server is.
+    let app = TestApp::spawn_with(&["--no-worker"]).await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(4 * MIB, 12);
+    let loc = tus.video(all.len(), 1).await;
+    let raw = RawPatch::start(&app, &tus, &loc, 0, all.len(), &all[..3 * MIB]).await;
+    let id = loc.trim_start_matches("/uploads/").to_string();
+    let (db, id2) = (app.app.db.clone(), id.clone());
+    let held = common::eventually(std::time::Duration::from_secs(10), || {
+        let (db, id) = (db.clone(), id2.clone());
+        async move {
+            let row = shortlist_store::uploads::get(&db, &id).await.unwrap().unwrap();
+            row.lock_token.is_some().then_some(())
+        }
+    })
+    .await;
+    assert!(held.is_some(), "the PATCH holds the upload");
+    // The stop waits for the open request; the client then goes away mid-body.
+    let addr = app.addr;
+    let stopping = tokio::spawn(app.stop_keeping_data());
+    let closed = common::eventually(std::time::Duration::from_secs(10), || async move {
+        tokio::net::TcpStream::connect(addr).await.is_err().then_some(())
+    })
+    .await;
+    assert!(closed.is_some(), "the server stopped listening");
+    drop(raw);
+    let (db, data_dir) = stopping.await.unwrap();
+
+    let app = TestApp::spawn_on(db, data_dir, &[]).await;
+    let row = shortlist_store::uploads::get(&app.app.db, &id).await.unwrap().unwrap();
+    assert_eq!(
+        row.upload_offset as usize,
+        3 * MIB,
+        "every byte that arrived is recorded"
+    );
+    assert!(row.lock_token.is_none(), "the upload was released");
+    let tus = Tus::new(&app, &i.token);
+    tus.patch_ok(&loc, 3 * MIB, &all[3 * MIB..]).await;
+    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
 }

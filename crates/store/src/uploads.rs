@@ -94,6 +94,20 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<UploadRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
 }
 
+/// `upload_length` of an upload created with `Upload-Defer-Length: 1` until a PATCH names the
+/// length (the column predates deferred lengths and is NOT NULL; no real length is negative).
+pub const DEFERRED_LENGTH: i64 = -1;
+
+/// Sets the length of a deferred upload, fenced on the holder's token; `Ok(false)` when the
+/// holder lost the upload, the length was already set, or more bytes than `length` are stored.
+pub async fn set_length(db: &Db, id: &str, token: &str, length: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE uploads SET upload_length = $3 WHERE id = $1 AND lock_token = $2 AND state = 'uploading' \
+               AND upload_length = $4 AND upload_offset <= $3";
+    let n = on_db!(db, p => sqlx::query(sql).bind(id).bind(token).bind(length).bind(DEFERRED_LENGTH)
+        .execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
+
 /// Takes the lease on an unfinished upload nobody holds (or whose holder's lease ran out).
 pub async fn acquire(
     db: &Db,

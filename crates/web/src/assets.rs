@@ -40,6 +40,11 @@ static FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/candidate/upload.js"),
     ),
     (
+        "candidate/local-time.js",
+        JS,
+        include_bytes!("../static/candidate/local-time.js"),
+    ),
+    (
         "candidate/file-upload.js",
         JS,
         include_bytes!("../static/candidate/file-upload.js"),

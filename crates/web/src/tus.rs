@@ -1,5 +1,6 @@
 //! The tus 1.0 resumable-upload endpoint for candidates' answers (core protocol plus the
-//! creation, creation-with-upload, termination, checksum and expiration extensions). A thin
+//! creation, creation-with-upload, creation-defer-length, termination, checksum and expiration
+//! extensions). A thin
 //! layer: headers in, [`shortlist_app::uploads::Uploads`] does the work, headers out. Bodies are
 //! streamed through, never collected.
 
@@ -11,10 +12,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{head, options};
 use chrono::{DateTime, Utc};
-use shortlist_app::uploads::{UploadError, UploadInfo, rules};
+use shortlist_app::uploads::{PatchRequest, UploadError, UploadInfo, rules};
 
 const TUS_VERSION: &str = "1.0.0";
-const EXTENSIONS: &str = "creation,creation-with-upload,termination,checksum,expiration";
+const EXTENSIONS: &str = "creation,creation-with-upload,creation-defer-length,termination,checksum,expiration";
 const CHECKSUMS: &str = "sha1,sha256";
 const OFFSET_STREAM: &str = "application/offset+octet-stream";
 /// Every request after creation proves it comes from the invitation's candidate.
@@ -174,23 +175,41 @@ async fn create(State(s): State<WebState>, h: HeaderMap, body: Body) -> Response
 
 async fn create_inner(s: WebState, h: HeaderMap, body: Body) -> Result<Tus, Tus> {
     check_version(&h)?;
-    if h.contains_key("upload-defer-length") {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "Upload-Defer-Length is not supported: send Upload-Length.",
-        ));
+    // A recording is uploaded while it is made, so its length comes with a later PATCH.
+    let deferred = match text(&h, "upload-defer-length") {
+        None => false,
+        Some("1") => true,
+        Some(_) => return Err(fail(StatusCode::BAD_REQUEST, "Upload-Defer-Length must be 1.")),
+    };
+    let length = number(&h, "upload-length")?;
+    match (length, deferred) {
+        (Some(_), true) => {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "Send either Upload-Length or Upload-Defer-Length, not both.",
+            ));
+        }
+        (None, false) => {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "Upload-Length (or Upload-Defer-Length: 1) is required.",
+            ));
+        }
+        _ => {}
     }
-    let length =
-        number(&h, "upload-length")?.ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Upload-Length is required."))?;
     let metadata = text(&h, "upload-metadata").unwrap_or_default();
     let mut info = s.uploads.create(length, metadata).await.map_err(error)?;
     if is_offset_stream(&h) {
         // creation-with-upload: the body is the first PATCH. The upload exists either way.
         let token = rules::parse_metadata(metadata).map(|m| m.token).unwrap_or_default();
-        let checksum = text(&h, "upload-checksum");
-        let len = number(&h, "content-length").unwrap_or(None);
+        let req = PatchRequest {
+            offset: 0,
+            length: None,
+            checksum: text(&h, "upload-checksum"),
+            content_length: number(&h, "content-length").unwrap_or(None),
+        };
         let stream = body.into_data_stream();
-        match s.uploads.patch(&info.id, &token, 0, checksum, len, stream).await {
+        match s.uploads.patch(&info.id, &token, req, stream).await {
             Ok(after) => info = after,
             Err(e) => {
                 tracing::info!(upload = info.id, error = %e, "creation body not (fully) stored");
@@ -211,9 +230,12 @@ async fn status(State(s): State<WebState>, Path(id): Path<String>, h: HeaderMap)
             check_version(&h)?;
             let info = s.uploads.head(&id, candidate_token(&h)?).await.map_err(error)?;
             let mut t = Tus::new(StatusCode::OK)
-                .header("upload-length", info.length.to_string())
                 .header("cache-control", "no-store")
                 .progress(&info);
+            t = match info.length {
+                Some(n) => t.header("upload-length", n.to_string()),
+                None => t.header("upload-defer-length", "1"),
+            };
             if !info.metadata.is_empty() {
                 t = t.header("upload-metadata", info.metadata.clone());
             }
@@ -236,11 +258,15 @@ async fn append(State(s): State<WebState>, Path(id): Path<String>, h: HeaderMap,
             }
             let offset = number(&h, "upload-offset")?
                 .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Upload-Offset is required."))?;
-            let len = number(&h, "content-length")?;
-            let checksum = text(&h, "upload-checksum");
+            let req = PatchRequest {
+                offset,
+                length: number(&h, "upload-length")?,
+                checksum: text(&h, "upload-checksum"),
+                content_length: number(&h, "content-length")?,
+            };
             let info = s
                 .uploads
-                .patch(&id, token, offset, checksum, len, body.into_data_stream())
+                .patch(&id, token, req, body.into_data_stream())
                 .await
                 .map_err(error)?;
             Ok(Tus::new(StatusCode::NO_CONTENT).progress(&info))

@@ -12,6 +12,7 @@ mod patch;
 pub mod rules;
 
 pub use expiry::{EXPIRE_KIND, ExpireUpload};
+pub use patch::PatchRequest;
 
 use crate::clock::Clock;
 use crate::recruiting::invitations::LIVE;
@@ -25,6 +26,7 @@ use shortlist_store::uploads::{self as store, NewUpload, TakeRow, UploadRow};
 use shortlist_store::{Db, MediaStore, invitations, templates};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::task::TaskTracker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -102,6 +104,9 @@ pub struct Uploads {
     pub media: MediaStore,
     pub clock: Arc<dyn Clock>,
     pub limits: UploadLimits,
+    /// The PATCH bodies being written. They run detached from their requests (a client that
+    /// goes away still gets what arrived recorded), so a graceful stop waits for them here.
+    tasks: TaskTracker,
 }
 
 /// What HEAD (and the answers to POST and PATCH) report.
@@ -109,7 +114,8 @@ pub struct Uploads {
 pub struct UploadInfo {
     pub id: String,
     pub offset: u64,
-    pub length: u64,
+    /// `None` while the length is deferred (created with `Upload-Defer-Length: 1`).
+    pub length: Option<u64>,
     /// Upload-Metadata as sent at creation, without the candidate token.
     pub metadata: String,
     /// Unset once the upload is complete.
@@ -123,7 +129,7 @@ impl UploadInfo {
         UploadInfo {
             id: row.id.clone(),
             offset: u64::try_from(row.upload_offset).unwrap_or_default(),
-            length: u64::try_from(row.upload_length).unwrap_or_default(),
+            length: u64::try_from(row.upload_length).ok(),
             metadata: row.metadata.clone(),
             expires_at: (!complete).then_some(row.expires_at),
             complete,
@@ -133,6 +139,13 @@ impl UploadInfo {
 
 fn staging_prefix(upload: &str) -> String {
     format!("staging/{upload}")
+}
+
+fn too_large(limit: u64) -> UploadError {
+    UploadError::TooLarge(format!(
+        "The file is too large: at most {} is accepted here.",
+        rules::in_words(limit)
+    ))
 }
 
 fn internal(e: impl std::fmt::Display) -> UploadError {
@@ -146,7 +159,15 @@ impl Uploads {
             media,
             clock,
             limits: UploadLimits::default(),
+            tasks: TaskTracker::new(),
         }
+    }
+
+    /// Graceful stop: takes no more PATCH bodies and waits for those being written to record
+    /// what arrived and release their uploads (each ends within `limits.idle` of its last byte).
+    pub async fn drain(&self) {
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 
     /// The largest upload any question accepts (Tus-Max-Size).
@@ -154,9 +175,20 @@ impl Uploads {
         self.limits.recording_bytes.max(self.limits.document_bytes)
     }
 
-    /// Creates an upload for `Upload-Length` bytes described by `Upload-Metadata`, after
-    /// checking the candidate's link, the question, the take, the type and the size.
-    pub async fn create(&self, length: u64, raw_metadata: &str) -> Result<UploadInfo, UploadError> {
+    /// The most bytes an upload of `filetype` may hold (a length that is not known yet is
+    /// bounded by this while the bytes arrive).
+    fn limit_for(&self, filetype: &str) -> u64 {
+        if rules::is_recording(filetype) {
+            self.limits.recording_bytes
+        } else {
+            self.limits.document_bytes
+        }
+    }
+
+    /// Creates an upload for `Upload-Length` bytes (`None`: deferred, a recording still going
+    /// on) described by `Upload-Metadata`, after checking the candidate's link, the question,
+    /// the take, the type and the size.
+    pub async fn create(&self, length: Option<u64>, raw_metadata: &str) -> Result<UploadInfo, UploadError> {
         let meta = rules::parse_metadata(raw_metadata)?;
         let Some(inv) = invitations::find_by_token_hash(&self.db, &tokens::hash(&meta.token)).await? else {
             return Err(UploadError::NotFound);
@@ -177,18 +209,20 @@ impl Uploads {
             .ok_or_else(|| UploadError::BadRequest(format!("there is no question '{}' here", meta.question)))?;
         rules::check_take(question, meta.take)?;
         let ext = rules::extension_for(question, &meta.filetype)?;
+        if question.kind == QuestionKind::Video && !spec.allow_audio_only && !rules::is_video(&meta.filetype) {
+            return Err(UploadError::UnsupportedType(
+                "This interview asks for video answers; audio-only recordings are not accepted.".into(),
+            ));
+        }
         let limit = match question.kind {
             QuestionKind::FileUpload => self.limits.document_bytes,
             _ => self.limits.recording_bytes,
         };
-        if length == 0 {
+        if length == Some(0) {
             return Err(UploadError::BadRequest("the file is empty".into()));
         }
-        if length > limit {
-            return Err(UploadError::TooLarge(format!(
-                "The file is too large: at most {} is accepted here.",
-                rules::in_words(limit)
-            )));
+        if length.is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
         }
         let id = new_upload_id();
         let media_key = format!(
@@ -212,7 +246,10 @@ impl Uploads {
             take: meta.take,
             filetype: &meta.filetype,
             filename: meta.filename.as_deref(),
-            length: i64::try_from(length).map_err(internal)?,
+            length: match length {
+                Some(n) => i64::try_from(n).map_err(internal)?,
+                None => store::DEFERRED_LENGTH,
+            },
             metadata: &meta.stored,
             media_key: &media_key,
             now,

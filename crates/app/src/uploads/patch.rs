@@ -1,5 +1,8 @@
 //! PATCH: appending a streamed body to an upload, and assembling the answer from its parts when
-//! the last byte arrives.
+//! the last byte arrives. An upload created with a deferred length (a recording uploaded while
+//! it is made) learns its length from the PATCH that carries `Upload-Length`; it is bounded by
+//! the size limit until then, and it is only complete once the length is known and every byte
+//! of it is stored.
 
 use super::rules::Checksum;
 use super::{UploadError, UploadInfo, Uploads, check_live, internal, staging_prefix};
@@ -63,15 +66,14 @@ struct Holder<'a> {
 }
 
 impl Uploads {
-    /// Appends `body` at `offset`. The work runs on a task of its own, so a client that goes
+    /// Appends `body` at `offset`; `length` is the PATCH's Upload-Length (how a deferred
+    /// upload learns its length). The work runs on a task of its own, so a client that goes
     /// away mid-body still gets the bytes that arrived recorded and the lease released.
     pub async fn patch<S, B, E>(
         &self,
         id: &str,
         token: &str,
-        offset: u64,
-        checksum: Option<&str>,
-        content_length: Option<u64>,
+        req: PatchRequest<'_>,
         body: S,
     ) -> Result<UploadInfo, UploadError>
     where
@@ -80,22 +82,27 @@ impl Uploads {
         E: std::fmt::Display + Send + 'static,
     {
         let (this, id, token) = (self.clone(), id.to_string(), token.to_string());
-        let checksum = checksum.map(str::to_string);
-        tokio::spawn(async move {
-            this.patch_here(&id, &token, offset, checksum.as_deref(), content_length, body)
-                .await
-        })
-        .await
-        .map_err(internal)?
+        let checksum = req.checksum.map(str::to_string);
+        let (offset, length, content_length) = (req.offset, req.length, req.content_length);
+        self.tasks
+            .spawn(async move {
+                let req = PatchRequest {
+                    offset,
+                    length,
+                    checksum: checksum.as_deref(),
+                    content_length,
+                };
+                this.patch_here(&id, &token, req, body).await
+            })
+            .await
+            .map_err(internal)?
     }
 
     async fn patch_here<S, B, E>(
         &self,
         id: &str,
         token: &str,
-        offset: u64,
-        checksum: Option<&str>,
-        content_length: Option<u64>,
+        req: PatchRequest<'_>,
         body: S,
     ) -> Result<UploadInfo, UploadError>
     where
@@ -103,10 +110,16 @@ impl Uploads {
         B: AsRef<[u8]>,
         E: std::fmt::Display,
     {
+        let PatchRequest {
+            offset,
+            length: new_length,
+            checksum,
+            content_length,
+        } = req;
         let row = self.authorised(id, token).await?;
         let info = UploadInfo::of(&row);
         if info.complete {
-            return if offset == info.length {
+            return if Some(offset) == info.length && new_length.is_none_or(|n| Some(n) == info.length) {
                 Ok(info)
             } else {
                 Err(UploadError::OffsetMismatch { offset: info.offset })
@@ -117,8 +130,26 @@ impl Uploads {
         if offset != info.offset {
             return Err(UploadError::OffsetMismatch { offset: info.offset });
         }
-        if content_length.is_some_and(|n| offset.saturating_add(n) > info.length) {
-            return Err(UploadError::BadRequest("the body goes past Upload-Length".into()));
+        let limit = self.limit_for(&row.filetype);
+        let bound = match (info.length, new_length) {
+            (Some(known), Some(sent)) if known != sent => {
+                return Err(UploadError::BadRequest(format!(
+                    "Upload-Length cannot change: this upload is {known} bytes long"
+                )));
+            }
+            (Some(known), _) => known,
+            (None, Some(0)) => return Err(UploadError::BadRequest("the file is empty".into())),
+            (None, Some(sent)) if sent < offset => {
+                return Err(UploadError::BadRequest(format!(
+                    "Upload-Length {sent} is less than the {offset} bytes already stored"
+                )));
+            }
+            (None, Some(sent)) if sent > limit => return Err(super::too_large(limit)),
+            (None, Some(sent)) => sent,
+            (None, None) => limit,
+        };
+        if content_length.is_some_and(|n| offset.saturating_add(n) > bound) {
+            return Err(past_end(info.length.or(new_length)));
         }
         let lock = format!("{:016x}", rand::rng().next_u64());
         let now = self.clock.now();
@@ -133,7 +164,7 @@ impl Uploads {
             pending: vec![],
             renewed: Instant::now(),
         };
-        let result = h.run(offset, sum, body).await;
+        let result = h.run(offset, new_length, sum, body).await;
         if let Err(e) = store::release(&self.db, id, &h.lock).await {
             tracing::warn!(upload = id, error = %e, "lease not released; it runs out by itself");
         }
@@ -141,14 +172,35 @@ impl Uploads {
     }
 }
 
+/// What a PATCH request says besides its body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PatchRequest<'a> {
+    pub offset: u64,
+    /// Upload-Length: required once on an upload whose length was deferred.
+    pub length: Option<u64>,
+    pub checksum: Option<&'a str>,
+    pub content_length: Option<u64>,
+}
+
+/// A body longer than the upload may be: past its length, or past the size limit when the
+/// length is not known yet.
+fn past_end(length: Option<u64>) -> UploadError {
+    match length {
+        Some(_) => UploadError::BadRequest("the body goes past Upload-Length".into()),
+        None => UploadError::TooLarge("The recording is too large for this question.".into()),
+    }
+}
+
 impl Holder<'_> {
-    fn length(&self) -> u64 {
-        u64::try_from(self.row.upload_length).unwrap_or_default()
+    /// `None` while the length is deferred.
+    fn length(&self) -> Option<u64> {
+        u64::try_from(self.row.upload_length).ok()
     }
 
     async fn run<S, B, E>(
         &mut self,
         offset: u64,
+        new_length: Option<u64>,
         mut sum: Option<Checksum>,
         mut body: S,
     ) -> Result<UploadInfo, UploadError>
@@ -166,8 +218,18 @@ impl Holder<'_> {
                 offset: u64::try_from(fresh.upload_offset).unwrap_or_default(),
             });
         }
+        if let Some(n) = new_length
+            && self.length().is_none()
+        {
+            let n = i64::try_from(n).map_err(internal)?;
+            if !store::set_length(&self.up.db, &self.row.id, &self.lock, n).await? {
+                return Err(UploadError::Locked);
+            }
+            self.row.upload_length = n;
+        }
         let part = self.up.limits.part_bytes.max(1);
         let length = self.length();
+        let bound = length.unwrap_or_else(|| self.up.limit_for(&self.row.filetype));
         let mut buf = PartBuf::default();
         let mut staged = offset; // bytes before `buf`
         let stop = loop {
@@ -179,7 +241,7 @@ impl Holder<'_> {
             };
             let mut bytes = next.as_ref();
             metrics::counter!("shortlist_upload_bytes_received_total").increment(bytes.len() as u64);
-            if staged + (buf.len + bytes.len()) as u64 > length {
+            if staged + (buf.len + bytes.len()) as u64 > bound {
                 break Stop::TooLong;
             }
             if let Some(s) = sum.as_mut() {
@@ -200,7 +262,7 @@ impl Holder<'_> {
         match stop {
             Stop::TooLong => {
                 self.drop_pending().await;
-                return Err(UploadError::BadRequest("the body goes past Upload-Length".into()));
+                return Err(past_end(length));
             }
             Stop::Cut(why) if sum.is_some() => {
                 self.drop_pending().await;
@@ -219,7 +281,7 @@ impl Holder<'_> {
             self.drop_pending().await;
             return Err(UploadError::ChecksumMismatch);
         }
-        if staged == length {
+        if Some(staged) == length {
             self.complete().await?;
         } else {
             self.commit_pending().await?;
@@ -229,7 +291,7 @@ impl Holder<'_> {
         }
         let mut row = self.row.clone();
         row.upload_offset = i64::try_from(self.committed).map_err(internal)?;
-        if self.committed == length {
+        if Some(self.committed) == length {
             row.state = "complete".into();
         }
         Ok(UploadInfo::of(&row))
@@ -251,7 +313,7 @@ impl Holder<'_> {
             size: i64::try_from(size).map_err(internal)?,
             object_key: key,
         });
-        if !hold && at + size < self.length() {
+        if !hold && self.length().is_none_or(|n| at + size < n) {
             self.commit_pending().await?;
         }
         Ok(())
@@ -320,7 +382,9 @@ impl Holder<'_> {
     /// Assembles every part into the answer's object, then completes the upload and records the
     /// take in one transaction, and only then frees the staging space.
     async fn complete(&mut self) -> Result<(), UploadError> {
-        let length = self.length();
+        let length = self
+            .length()
+            .ok_or_else(|| internal("completing an upload of unknown length"))?;
         let mut parts = store::parts(&self.up.db, &self.row.id).await?;
         parts.extend(self.pending.iter().cloned());
         let mut at = 0i64;

@@ -121,7 +121,8 @@ pub fn extension_for(q: &Question, filetype: &str) -> Result<&'static str, Uploa
     let base = filetype.split(';').next().unwrap_or_default().trim();
     let found = |list: &[(&str, &'static str)]| list.iter().find(|(t, _)| *t == base).map(|(_, e)| *e);
     let ext = match q.kind {
-        // A video question may fall back to audio only when there is no camera.
+        // A video question may fall back to audio only when the template allows it (checked
+        // by the caller, which has the template).
         QuestionKind::Video => found(RECORDINGS),
         QuestionKind::Audio => found(RECORDINGS).filter(|_| base.starts_with("audio/")),
         QuestionKind::FileUpload => found(DOCUMENTS),
@@ -139,6 +140,17 @@ pub fn extension_for(q: &Question, filetype: &str) -> Result<&'static str, Uploa
         };
         UploadError::UnsupportedType(format!("'{base}' is not accepted here: send {what}"))
     })
+}
+
+/// Whether `filetype` is a recording (audio or video) rather than a document.
+pub fn is_recording(filetype: &str) -> bool {
+    let base = filetype.split(';').next().unwrap_or_default().trim();
+    RECORDINGS.iter().any(|(t, _)| *t == base)
+}
+
+/// Whether `filetype` is a video recording.
+pub fn is_video(filetype: &str) -> bool {
+    filetype.trim_start().starts_with("video/")
 }
 
 /// Takes a question allows: every recording may be retaken `retakes` times; a document is one.

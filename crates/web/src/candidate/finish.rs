@@ -20,6 +20,7 @@ struct Finish {
     intro: String,
     missing: Vec<String>,
     back: String,
+    deadline: super::when::Moment,
 }
 
 fn finish_page(sess: &Session, token: &str, missing: Vec<String>) -> Finish {
@@ -29,6 +30,7 @@ fn finish_page(sess: &Session, token: &str, missing: Vec<String>) -> Finish {
         c: Chrome::new(sess, token, heading.clone(), "/finish"),
         intro: t.fmt("finish.intro", &[("company", &sess.company)]),
         back: step_url(token, &sess.next_step()),
+        deadline: super::when::Moment::new(t, "finish.deadline", "deadline", sess.row.expires_at),
         heading,
         missing,
     }

@@ -22,8 +22,7 @@ struct Landing {
     description: String,
     has_intro_video: bool,
     expect: Vec<String>,
-    deadline_iso: String,
-    deadline: String,
+    deadline: super::when::Moment,
     privacy: String,
     consent_label: String,
     error: Option<String>,
@@ -57,7 +56,6 @@ fn landing(s: &Session, token: &str, error: Option<String>) -> Landing {
     } else {
         t.fmt("landing.hello", &[("name", name)])
     };
-    let deadline = s.row.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let mut expect = vec![
         t.fmt(
             "landing.expect_questions",
@@ -78,8 +76,7 @@ fn landing(s: &Session, token: &str, error: Option<String>) -> Landing {
         description: s.spec.description.clone(),
         has_intro_video: s.spec.intro_video_media_key.is_some(),
         expect,
-        deadline_iso: s.row.expires_at.to_rfc3339(),
-        deadline: t.fmt("landing.expect_deadline", &[("deadline", &deadline)]),
+        deadline: super::when::Moment::new(t, "landing.expect_deadline", "deadline", s.row.expires_at),
         privacy: t.fmt("landing.privacy_text", &[("company", company)]),
         consent_label: t.fmt("landing.consent_label", &[("company", company)]),
         heading,

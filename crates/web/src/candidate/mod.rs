@@ -11,6 +11,7 @@ pub mod i18n;
 mod landing;
 mod questions;
 mod surveys;
+mod when;
 
 use crate::WebState;
 use crate::error::PageError;
@@ -97,6 +98,8 @@ pub(crate) struct Chrome {
     pub documents: Vec<DocLink>,
     /// The `js.*` messages for the page scripts.
     pub js: String,
+    /// The template lets a candidate without a camera answer video questions with audio.
+    pub audio_only: bool,
 }
 
 const DEFAULT_COLOUR: &str = "#16325c";
@@ -160,6 +163,7 @@ impl Chrome {
             title,
             documents,
             js: t.js_json(),
+            audio_only: s.spec.allow_audio_only,
             base,
             t,
         }
@@ -168,6 +172,7 @@ impl Chrome {
     /// For pages without an open interview (closed or unknown links).
     pub fn bare(t: T, company: &str, title: String, here: &str) -> Chrome {
         Chrome {
+            audio_only: false,
             langs: lang_links(t, |code| format!("{here}?lang={code}")),
             fg: foreground(DEFAULT_COLOUR),
             colour: DEFAULT_COLOUR.into(),

@@ -25,6 +25,7 @@ pub struct TemplateForm {
     pub practice: QuestionForm,
     pub surveys: String,
     pub documents: String,
+    pub allow_audio_only: bool,
     /// Media keys as the form carries them (hidden fields, or a file just uploaded); `Some("")`
     /// removes, `None` (field not sent) keeps the saved one.
     pub logo_key: Option<String>,
@@ -64,6 +65,7 @@ impl TemplateForm {
             },
             surveys: show_surveys(&s.surveys),
             documents: show_documents(&s.documents),
+            allow_audio_only: s.allow_audio_only,
             logo_key: s.branding.logo_media_key.clone(),
             intro_video_key: s.intro_video_media_key.clone(),
         }
@@ -111,6 +113,7 @@ impl TemplateForm {
                 "expiry_days" => f.expiry_days = v.trim().into(),
                 "surveys" => f.surveys = v.clone(),
                 "documents" => f.documents = v.clone(),
+                "allow_audio_only" => f.allow_audio_only = true,
                 "logo_media_key" => f.logo_key = Some(v.trim().into()),
                 "intro_video_media_key" => f.intro_video_key = Some(v.trim().into()),
                 "logo_remove" | "intro_video_remove" => {
@@ -246,6 +249,7 @@ impl TemplateForm {
             documents,
             // The scorecard is edited as JSON (API, export/import); the form keeps it.
             scorecard: old.map(|o| o.scorecard.clone()).unwrap_or_default(),
+            allow_audio_only: self.allow_audio_only,
         };
         (spec, errs)
     }

@@ -1,9 +1,15 @@
 // Device check: camera preview, microphone level, measured upload speed, help on failure.
-import { t, announce, showError, show, keepFocus } from './common.js';
-import { supported, openStream, explain, levelMeter, stopStream } from './media.js';
+import { t, announce, showError, show, keepFocus, tokenOf } from './common.js';
+import {
+  supported, openStream, explain, levelMeter, stopStream, audioOnlyChosen, chooseAudioOnly, cameraTrouble,
+} from './media.js';
+import { ownerOf } from './upload.js';
 
 const root = document.getElementById('device-check');
-const camera = root.dataset.camera === 'true';
+const owner = ownerOf(tokenOf(root.dataset.base));
+const fallback = root.dataset.audioFallback === 'true';
+let camera = root.dataset.camera === 'true' && !(fallback && audioOnlyChosen(owner));
+const audioBtn = document.getElementById('device-audio-only');
 const startBtn = document.getElementById('device-start');
 const retryBtn = document.getElementById('device-retry');
 const preview = document.getElementById('device-preview');
@@ -55,7 +61,11 @@ async function check() {
     stream = await openStream(camera);
   } catch (err) {
     const key = explain(err, camera);
-    showError(error, t(key, { error: err && err.message ? err.message : String(err) }));
+    let text = t(key, { error: err && err.message ? err.message : String(err) });
+    const offerAudio = camera && cameraTrouble(key);
+    if (offerAudio && !fallback) text = `${text} ${t('camera_required')}`;
+    showError(error, text);
+    show(audioBtn, offerAudio && fallback);
     show(retryBtn, true);
     keepFocus(startBtn, retryBtn);
     show(startBtn, false);
@@ -64,8 +74,10 @@ async function check() {
   }
   keepFocus(startBtn, continueBtn);
   keepFocus(retryBtn, continueBtn);
+  keepFocus(audioBtn, continueBtn);
   show(startBtn, false);
-  if (preview) {
+  show(audioBtn, false);
+  if (preview && camera) {
     preview.srcObject = stream;
     show(preview, true);
   }
@@ -87,6 +99,13 @@ async function check() {
 
 startBtn.addEventListener('click', check);
 retryBtn.addEventListener('click', check);
+audioBtn.addEventListener('click', () => {
+  chooseAudioOnly(owner);
+  camera = false;
+  root.dataset.audioOnly = 'true';
+  announce(status, t('audio_only_on'));
+  check();
+});
 window.addEventListener('pagehide', () => {
   stopMeter();
   stopStream(stream);

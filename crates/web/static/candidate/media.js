@@ -76,3 +76,26 @@ export function levelMeter(stream, onLevel) {
 export function stopStream(stream) {
   if (stream) stream.getTracks().forEach((tr) => tr.stop());
 }
+
+// The candidate chose to answer without a camera (allowed by the template). Kept per interview
+// on this device, so the question pages record audio too.
+const audioKey = (owner) => `shortlist:audio-only:${owner}`;
+
+export function audioOnlyChosen(owner) {
+  try {
+    return window.localStorage.getItem(audioKey(owner)) === '1';
+  } catch (_) {
+    return false;
+  }
+}
+
+export function chooseAudioOnly(owner) {
+  try {
+    window.localStorage.setItem(audioKey(owner), '1');
+  } catch (_) { /* storage blocked: this page still records audio */ }
+}
+
+/** Whether a getUserMedia failure is about the camera (so audio alone might work). */
+export function cameraTrouble(key) {
+  return key === 'denied' || key === 'no_camera' || key === 'device_error';
+}

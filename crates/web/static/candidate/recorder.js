@@ -1,19 +1,23 @@
 // Records an answer (or the practice question) with MediaRecorder: think-time countdown,
-// recording that stops at the time limit, takes the candidate plays back and chooses from,
-// each take uploaded with tus as soon as it is recorded and kept in IndexedDB until then.
+// recording that stops at the time limit, takes the candidate plays back and chooses from.
+// Each take is uploaded with tus while it is recorded (chunks of about a second); when it stops
+// it is also kept in IndexedDB until the server has it, and uploaded whole from there should
+// the streamed upload fail or the page be reloaded.
 //
 // Signals for people and tests: #recorder[data-state] is idle|thinking|recording|stopped|error;
 // each .take[data-upload-state] is pending|uploading|done|error|local (practice);
 // #recorder[data-uploads] is busy|idle. Status changes are announced in #rec-status.
 import { t, announce, showError, show, keepFocus, tokenOf } from './common.js';
-import { supported, openStream, explain, pickType, extension, stopStream } from './media.js';
+import {
+  supported, openStream, explain, pickType, extension, stopStream, audioOnlyChosen, chooseAudioOnly, cameraTrouble,
+} from './media.js';
 import { saveTake, loadTakes, forgetQuestion } from './takes.js';
-import { uploadTake, ownerOf } from './upload.js';
+import { uploadTake, streamTake, ownerOf } from './upload.js';
 
 const root = document.getElementById('recorder');
 const d = root.dataset;
 const practice = d.mode === 'practice';
-const video = d.kind === 'video';
+const fallback = d.audioFallback === 'true';
 const think = Number(d.think) || 0;
 const limit = Number(d.answer) || 0;
 const maxTakes = Number(d.maxTakes) || 0; // 0: as many as the candidate likes (practice)
@@ -21,6 +25,8 @@ const token = tokenOf(d.base);
 const owner = ownerOf(token);
 const question = d.question;
 const serverTakes = (d.uploaded || '').split(',').filter(Boolean).map(Number);
+// A video question is answered with audio when the candidate chose so (template permitting).
+let video = d.kind === 'video' && !(fallback && audioOnlyChosen(owner));
 
 const live = document.getElementById('rec-live');
 const timer = document.getElementById('rec-timer');
@@ -29,6 +35,7 @@ const error = document.getElementById('rec-error');
 const startBtn = document.getElementById('rec-start');
 const stopBtn = document.getElementById('rec-stop');
 const againBtn = document.getElementById('rec-again');
+const audioBtn = document.getElementById('rec-audio-only');
 const list = document.getElementById('rec-takes');
 const form = document.getElementById('answer-form');
 
@@ -37,6 +44,7 @@ let recorder = null;
 let chunks = [];
 let tick = null;
 let timeUp = false;
+let streaming = null; // the take being recorded: { take, type, stream, state: streaming|done|failed }
 const takes = new Map(); // take number → { row, state, blob }
 
 const setState = (s) => { root.dataset.state = s; };
@@ -168,6 +176,43 @@ function startUpload(take) {
   });
 }
 
+// Streams the take being recorded. Its outcome lands on the take's row once there is one.
+function startStreaming(take, type) {
+  const current = { take, type, state: 'streaming', stream: null };
+  const base = type.split(';')[0];
+  current.stream = streamTake({
+    token,
+    question,
+    take,
+    filetype: base,
+    filename: `take-${take}.${extension(base)}`,
+    onProgress: (sent) => {
+      const entry = takes.get(take);
+      if (entry && entry.blob && entry.state === 'uploading') {
+        setUploadState(take, 'uploading', Math.min(99, Math.floor((sent / Math.max(1, entry.blob.size)) * 100)));
+      }
+    },
+    onSuccess: () => {
+      current.state = 'done';
+      if (takes.has(take)) {
+        setUploadState(take, 'done');
+        announce(status, `${t('take', { n: take })}: ${t('uploaded')}`);
+      }
+    },
+    onError: () => {
+      current.state = 'failed';
+      // Once the take is complete, send it whole (a new upload of the same take).
+      if (takes.get(take) && takes.get(take).blob) startUpload(take);
+    },
+    onRetry: () => {
+      const entry = takes.get(take);
+      if (entry) entry.row.querySelector('.upload-status').textContent = t('upload_retrying');
+    },
+  });
+  if (!current.stream) current.state = 'failed';
+  return current;
+}
+
 function beginThink() {
   showError(error, '');
   show(againBtn, false);
@@ -198,7 +243,12 @@ function startRecording() {
   }
   chunks = [];
   timeUp = false;
-  recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
+  streaming = practice ? null : startStreaming(takesUsed() + 1, recorder.mimeType || type || (video ? 'video/webm' : 'audio/webm'));
+  recorder.ondataavailable = (e) => {
+    if (!e.data || !e.data.size) return;
+    chunks.push(e.data);
+    if (streaming && streaming.stream) streaming.stream.push(e.data);
+  };
   recorder.onstop = finished;
   recorder.start(1000);
   setState('recording');
@@ -229,8 +279,13 @@ function finished() {
   const blob = new Blob(chunks, { type });
   chunks = [];
   timer.textContent = '';
-  const take = takesUsed() + 1;
-  const entry = addTake(take, blob, practice ? 'local' : 'pending');
+  const streamed = streaming;
+  streaming = null;
+  if (streamed && streamed.stream) streamed.stream.end();
+  const take = streamed ? streamed.take : takesUsed() + 1;
+  let state = 'local';
+  if (streamed) state = { done: 'done', streaming: 'uploading' }[streamed.state] || 'pending';
+  const entry = addTake(take, blob, state);
   const input = entry.row.querySelector('input');
   if (input) input.checked = true;
   setState('stopped');
@@ -243,7 +298,11 @@ function finished() {
   else if (more) next = t('takes_left', { n: maxTakes - takesUsed() });
   else next = t('no_takes_left');
   announce(status, `${timeUp ? t('time_up') : t('stopped')} ${next}`);
-  if (!practice) saveTake(owner, question, take, blob).then(() => startUpload(take));
+  if (practice) return;
+  // Kept until the server has it; sent whole only if streaming it failed.
+  saveTake(owner, question, take, blob).catch(() => {}).then(() => {
+    if (streamed.state === 'failed' && takes.get(take).state === 'pending') startUpload(take);
+  });
 }
 
 async function init() {
@@ -256,13 +315,22 @@ async function init() {
   try {
     stream = await openStream(video);
   } catch (err) {
-    showError(error, t(explain(err, video), { error: err && err.message ? err.message : String(err) }));
+    const key = explain(err, video);
+    let text = t(key, { error: err && err.message ? err.message : String(err) });
+    const offerAudio = video && cameraTrouble(key);
+    if (offerAudio && !fallback) text = `${text} ${t('camera_required')}`;
+    showError(error, text);
+    show(audioBtn, offerAudio && fallback);
     startBtn.textContent = t('retry');
     show(startBtn, true);
     setState('error');
     return;
   }
-  if (live) live.srcObject = stream;
+  show(audioBtn, false);
+  if (live) {
+    live.srcObject = video ? stream : null;
+    show(live, video);
+  }
   if (!practice) {
     for (const r of await loadTakes(owner, question)) {
       if (maxTakes && r.take > maxTakes) continue;
@@ -287,6 +355,12 @@ startBtn.addEventListener('click', () => {
   else startRecording();
 });
 stopBtn.addEventListener('click', stopRecording);
+audioBtn.addEventListener('click', () => {
+  chooseAudioOnly(owner);
+  video = false;
+  announce(status, t('audio_only_on'));
+  init();
+});
 againBtn.addEventListener('click', beginThink);
 window.addEventListener('pagehide', () => stopStream(stream));
 

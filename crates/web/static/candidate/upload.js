@@ -1,11 +1,27 @@
 // Uploads a take or a file with tus (vendored tus-js-client, loaded as window.tus). A
 // fingerprint per interview, question, take and size lets a reload resume the same upload.
+// A recording is streamed while it is made (creation-defer-length): its length is sent with
+// the last PATCH, once the recorder has stopped.
 
 export const ENDPOINT = '/uploads';
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
+// About one second of recording per PATCH at common bitrates, so little is left to send when
+// the candidate stops.
+const STREAM_CHUNK = 256 * 1024;
 
 /** A short, non-secret name for the interview (the full token never goes into storage). */
 export function ownerOf(token) {
   return token.slice(0, 12);
+}
+
+// Like the default: client errors other than 409/423 are final, everything else retried.
+function shouldRetry(onRetry) {
+  return (err) => {
+    const status = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+    const retry = !(status >= 400 && status < 500) || status === 409 || status === 423;
+    if (retry && onRetry) onRetry();
+    return retry;
+  };
 }
 
 /**
@@ -20,7 +36,7 @@ export function uploadTake({ blob, token, question, take, filetype, filename, on
   const upload = new window.tus.Upload(blob, {
     endpoint: ENDPOINT,
     chunkSize: 5 * 1024 * 1024,
-    retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+    retryDelays: RETRY_DELAYS,
     headers: { 'X-Shortlist-Candidate-Token': token },
     metadata: {
       token,
@@ -33,13 +49,7 @@ export function uploadTake({ blob, token, question, take, filetype, filename, on
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
     onProgress: (sent, total) => onProgress(total ? Math.floor((sent / total) * 100) : 0),
-    // Like the default: client errors other than 409/423 are final, everything else retried.
-    onShouldRetry: (err) => {
-      const status = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
-      const retry = !(status >= 400 && status < 500) || status === 409 || status === 423;
-      if (retry && onRetry) onRetry();
-      return retry;
-    },
+    onShouldRetry: shouldRetry(onRetry),
     onSuccess: () => onSuccess(),
     onError: (err) => onError(err),
   });
@@ -50,4 +60,37 @@ export function uploadTake({ blob, token, question, take, filetype, filename, on
     })
     .catch(() => upload.start());
   return upload;
+}
+
+/**
+ * Starts uploading a recording while it is made. Returns { push(blob), end() } (push each
+ * MediaRecorder chunk, end when it stops), or null when tus-js-client or streams are missing.
+ * tus-js-client keeps the bytes from the last acknowledged offset, so a lost connection resumes
+ * where the server stopped. Nothing is stored for resuming after a reload: the page keeps the
+ * finished take and uploads it again if this upload does not finish.
+ */
+export function streamTake({ token, question, take, filetype, filename, onProgress, onSuccess, onError, onRetry }) {
+  if (!window.tus || !window.tus.Upload || typeof ReadableStream === 'undefined') return null;
+  let controller = null;
+  const stream = new ReadableStream({ start(c) { controller = c; } });
+  const upload = new window.tus.Upload(stream.getReader(), {
+    endpoint: ENDPOINT,
+    uploadLengthDeferred: true,
+    chunkSize: STREAM_CHUNK,
+    retryDelays: RETRY_DELAYS,
+    headers: { 'X-Shortlist-Candidate-Token': token },
+    metadata: { token, question, take: String(take), filetype, filename },
+    storeFingerprintForResuming: false,
+    onProgress: (sent) => onProgress(sent),
+    onShouldRetry: shouldRetry(onRetry),
+    onSuccess: () => onSuccess(),
+    onError: (err) => onError(err),
+  });
+  upload.start();
+  // After the upload has ended (failed, or aborted), the stream is closed: nothing to feed.
+  const quietly = (f) => { try { f(); } catch (_) { /* the upload is over */ } };
+  return {
+    push: (blob) => quietly(() => controller.enqueue(blob)),
+    end: () => quietly(() => controller.close()),
+  };
 }
