@@ -156,6 +156,32 @@ async fn share_links_hide_questions_anonymise_record_views_and_close() {
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("expired"));
 
+    // The position's review page creates links too (the URL is shown once) and lists them.
+    let board = format!("/positions/{}/review", f.pos);
+    let html = f.api.c.get(app.url(&board)).send().await.unwrap().text().await.unwrap();
+    let csrf = review_support::csrf_of(&html);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("invitation_ids", f.inv.as_str()),
+        ("invitation_ids", f.pending.as_str()),
+        ("label", "Panel"),
+        ("hidden_questions", "q5"),
+        ("expires_in_days", "7"),
+        ("anonymised", "1"),
+    ];
+    let r = f.api.c.post(app.url(&path)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let html = r.text().await.unwrap();
+    let at = html.find(&format!("{}/s/", app.base)).expect("the new URL is shown");
+    let made: String = html[at..].chars().take_while(|c| *c != '"').collect();
+    let list = client().get(&made).send().await.unwrap().text().await.unwrap();
+    assert!(
+        list.contains("Candidate 1") && list.contains("Candidate 2") && !list.contains("Ada"),
+        "{list}"
+    );
+    let html = f.api.c.get(app.url(&board)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Panel") && html.contains("anonymised, hides q5") && html.contains("revoked"));
+
     // Creating is checked; other organisations cannot share this position's candidates.
     let r = f.api.post(&path, json!({ "invitation_ids": [] })).await;
     problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
