@@ -648,3 +648,45 @@ async fn an_admin_creates_and_revokes_an_organisation_key_on_the_settings_page()
     refused(&got, StatusCode::UNAUTHORIZED, "credential_revoked");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn find_or_create_by_external_job_id_makes_one_position_however_often_it_is_asked() {
+    let app = TestApp::spawn().await;
+    let api = sign_in(&app, Role::Recruiter).await;
+    let p = partner(&app, &[&api.org], Some((100, 100)), None).await;
+    app.app
+        .credentials
+        .set_partner_status(&p.id, "live", "test")
+        .await
+        .unwrap();
+    let (h, c) = (p.header(), client());
+    let url = format!("{}/positions/find-or-create", api.base);
+    let job = format!("JOB-{}", unique());
+    let body = json!({ "ats_kind": "partner", "external_id": job, "title": "Data engineer" });
+    let first = call(&c, Method::POST, url.clone(), &as_partner(&h, &api.email), Some(&body)).await;
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.2);
+    let id = first.2["id"].as_str().unwrap().to_string();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (c, url, body, h, email) = (c.clone(), url.clone(), body.clone(), h.clone(), api.email.clone());
+        tasks.push(tokio::spawn(async move {
+            call(&c, Method::POST, url, &as_partner(&h, &email), Some(&body)).await
+        }));
+    }
+    for t in tasks {
+        let (s, _, v) = t.await.unwrap();
+        assert_eq!((s, v["id"].as_str()), (StatusCode::OK, Some(id.as_str())), "{v}");
+    }
+    let (s, list) = api.get(&format!("/positions?ats_kind=partner&external_id={job}")).await;
+    assert_eq!((s, list["items"].as_array().unwrap().len()), (StatusCode::OK, 1));
+    let bad = call(
+        &c,
+        Method::POST,
+        url,
+        &as_partner(&h, &api.email),
+        Some(&json!({ "title": "x" })),
+    )
+    .await;
+    refused(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.stop().await;
+}

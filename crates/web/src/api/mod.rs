@@ -6,6 +6,7 @@
 //! malformed are `not_found`.
 
 mod invitations;
+mod partner;
 pub(crate) mod media;
 mod positions;
 mod push;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<WebState> {
         .merge(templates::routes())
         .merge(positions::routes())
         .merge(invitations::routes())
+        .merge(partner::routes())
         .merge(settings::routes())
         .merge(media::routes())
         .merge(push::routes())
