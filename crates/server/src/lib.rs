@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_icims;
+pub mod admin_icims_writeback;
 pub mod admin_partner;
 pub mod app;
 pub mod config;

@@ -118,6 +118,27 @@ fn only_status(w: &Workflow, status: &str) -> bool {
     w.assessment_results.len() == 1 && w.assessment_results[0].assessmentstatus == status
 }
 
+/// `shortlist admin icims ARGS` against the test server's database: (success, stdout + stderr).
+async fn admin(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let mut all = common::base_args(&app.db, app.data.path());
+    all.extend(["admin".to_string(), "icims".to_string()]);
+    all.extend(args.iter().map(|s| s.to_string()));
+    let o = tokio::process::Command::new(common::bin())
+        .args(&all)
+        .env_remove("DATABASE_URL")
+        .env_remove("SHORTLIST_DATA_DIR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), out)
+}
+
 /// The candidate link from the invitation e-mail.
 async fn link_in_mail(app: &TestApp, email: &str) -> String {
     let mail = decode_qp(&mails_to(email, 1, WAIT).await[0]);
@@ -247,12 +268,23 @@ async fn a_required_field_refusal_is_parked_with_the_message_until_retried() {
 
     // Parked means no retries on its own; the admin fixes iCIMS and asks for one.
     s.sim.require_field(None);
+    // The operator sees it with iCIMS's message, then asks for the retry.
+    let slug = shortlist_store::orgs::get(db, &s.api.org).await.unwrap().unwrap().slug;
+    let (ok, out) = admin(&s.app, &["parked", "--org", &slug]).await;
+    assert!(ok && out.contains("rcf3001") && out.contains(&wf.to_string()), "{out}");
     let inv = s.invitation_id().await;
-    assert!(
-        writeback::retry_parked(&s.app.app.icims, &s.api.org, &inv)
-            .await
-            .unwrap()
-    );
+    let (ok, out) = admin(
+        &s.app,
+        &["retry-writeback", "--org", &slug, "--invitation", inv.as_str()],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let (ok, _) = admin(
+        &s.app,
+        &["retry-writeback", "--org", &slug, "--invitation", "inv_nothing"],
+    )
+    .await;
+    assert!(!ok, "an invitation with nothing parked is refused");
     s.workflow_when(wf, |w| only_status(w, SENT)).await;
     let cleared = eventually(WAIT, || async {
         let rows = shortlist_store::icims_writeback::parked(db, Some(&s.api.org))

@@ -1,0 +1,69 @@
+//! `shortlist admin icims parked|retry-writeback`: the write-backs iCIMS refused (its message
+//! included), and putting one back in the queue once the cause is fixed on the iCIMS side.
+
+use crate::App;
+use anyhow::Context;
+use clap::Args;
+use shortlist_app::connectors::icims::writeback;
+use shortlist_domain::{InvitationId, OrgId};
+use shortlist_store::icims_writeback as store;
+
+#[derive(Args, Debug)]
+pub struct ParkedArgs {
+    /// Only this organisation (slug); all organisations when left out.
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RetryArgs {
+    /// The organisation's slug.
+    #[arg(long)]
+    pub org: String,
+    /// The invitation whose parked write-back to send again (inv_…).
+    #[arg(long)]
+    pub invitation: String,
+}
+
+async fn org_id(app: &App, slug: &str) -> anyhow::Result<OrgId> {
+    let org = shortlist_store::orgs::find_by_slug(&app.db, slug)
+        .await?
+        .with_context(|| format!("no organisation with slug '{slug}'"))?;
+    Ok(org.org_id()?)
+}
+
+pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
+    let org = match &a.org {
+        Some(slug) => Some(org_id(app, slug).await?),
+        None => None,
+    };
+    let rows = store::parked(&app.db, org.as_ref()).await?;
+    if rows.is_empty() {
+        println!("no parked iCIMS write-backs");
+        return Ok(());
+    }
+    for r in rows {
+        println!(
+            "{}  org {}  workflow {}  status {}  parked {}\n    {}",
+            r.invitation_id,
+            r.org_id,
+            r.workflow_id,
+            r.parked_kind.as_deref().unwrap_or("?"),
+            r.parked_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+            r.parked_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+pub async fn retry(app: &App, a: RetryArgs) -> anyhow::Result<()> {
+    let org = org_id(app, &a.org).await?;
+    let inv = InvitationId::parse(&a.invitation).map_err(|e| anyhow::anyhow!("--invitation: {}", e.0))?;
+    if writeback::retry_parked(&app.icims, &org, &inv).await? {
+        println!("queued: the write-back of {} will be sent again", a.invitation);
+        app.wake.notify_one();
+        Ok(())
+    } else {
+        anyhow::bail!("{} has no parked iCIMS write-back in '{}'", a.invitation, a.org)
+    }
+}
