@@ -172,6 +172,31 @@ async fn offsets_ids_tokens_and_versions_are_checked() {
     assert_eq!(del(&loc).await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+/// A template that allows audio-only answers takes an audio recording for a video question
+/// (one that does not was checked above), and says so in its export.
+#[tokio::test]
+async fn audio_only_answers_need_the_templates_permission() {
+    let app = TestApp::spawn().await;
+    let i = tus_support::interview_with(&app, true).await;
+    let tus = Tus::new(&app, &i.token);
+    let r = tus.create(100, "q1", 1, "audio/webm;codecs=opus").await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let loc = header(&r, "location").unwrap();
+    tus.patch_ok(&loc, 0, &data(100, 13)).await;
+    let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
+    assert_eq!(takes.len(), 1, "{takes:?}");
+    assert!(takes[0].media_key.ends_with("/q1/take-1.webm"), "{takes:?}");
+    assert_eq!(takes[0].content_type, "audio/webm;codecs=opus");
+
+    let spec = json!({ "name": "Audio welcome", "allow_audio_only": true, "questions": [
+        { "id": "q1", "kind": "video", "prompt": "Hello", "answer_time_secs": 60 }
+    ]});
+    let id = i.api.template(&format!("audio-{}", api_common::unique()), spec).await;
+    let (s, file) = i.api.get(&format!("/templates/{id}/export")).await;
+    assert_eq!(s, StatusCode::OK, "{file}");
+    assert_eq!(file["spec"]["allow_audio_only"], true, "{file}");
+}
+
 /// A recording uploaded while it is made: created with Upload-Defer-Length, PATCHed in parts,
 /// and complete only once a PATCH has named the length and every byte of it is stored.
 #[tokio::test]
@@ -345,7 +370,12 @@ async fn creation_checks_the_link_question_take_type_and_size() {
         StatusCode::CREATED,
         "one retake"
     );
-    for (q, ft) in [("q1", "application/pdf"), ("doc", "video/webm"), ("q1", "text/html")] {
+    for (q, ft) in [
+        ("q1", "application/pdf"),
+        ("doc", "video/webm"),
+        ("q1", "text/html"),
+        ("q1", "audio/webm"),
+    ] {
         assert_eq!(
             tus.create(100, q, 1, ft).await.status(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

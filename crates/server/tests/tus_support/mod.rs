@@ -25,8 +25,13 @@ pub struct Interview {
 }
 
 pub async fn interview(app: &TestApp) -> Interview {
+    interview_with(app, false).await
+}
+
+/// As [`interview`], with the template's "allow audio-only" setting.
+pub async fn interview_with(app: &TestApp, allow_audio_only: bool) -> Interview {
     let api = sign_in(app, Role::Recruiter).await;
-    let spec = json!({ "name": "Uploads", "questions": [
+    let spec = json!({ "name": "Uploads", "allow_audio_only": allow_audio_only, "questions": [
         { "id": "q1", "kind": "video", "prompt": "Tell us about you", "answer_time_secs": 120, "retakes": 1 },
         { "id": "doc", "kind": "file_upload", "prompt": "Your CV" },
         { "id": "t", "kind": "text", "prompt": "Why us?" }

@@ -330,6 +330,28 @@ mod tests {
     }
 
     #[test]
+    fn the_audio_only_checkbox_is_kept() {
+        let base = [
+            ("name", "Sales"),
+            ("locale", "en"),
+            ("q0_id", "q1"),
+            ("q0_kind", "text"),
+            ("q0_prompt", "Hi"),
+        ];
+        let mut f = TemplateForm::from_pairs(&pairs(&base));
+        assert!(
+            !spec_of(&mut f, None).allow_audio_only,
+            "unchecked boxes are not posted"
+        );
+        let mut with = base.to_vec();
+        with.push(("allow_audio_only", "1"));
+        let mut f = TemplateForm::from_pairs(&pairs(&with));
+        let spec = spec_of(&mut f, None);
+        assert!(spec.allow_audio_only);
+        assert!(TemplateForm::from_spec("sales", &spec).allow_audio_only);
+    }
+
+    #[test]
     fn a_posted_form_becomes_a_spec_and_back() {
         let mut f = TemplateForm::from_pairs(&pairs(&[
             ("name", "Sales"),
