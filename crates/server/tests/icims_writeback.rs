@@ -33,6 +33,10 @@ struct Setup {
 /// A server with fast job retries, a connected organisation, and a job whose package is a
 /// one-question text interview.
 async fn setup() -> Setup {
+    setup_with_budget(None).await
+}
+
+async fn setup_with_budget(daily_budget: Option<i64>) -> Setup {
     let app = TestApp::spawn_with(&["--job-retry-base-secs", "0.2"]).await;
     let api = sign_in(&app, Role::Admin).await;
     let customer = format!("{}", 1000 + rand::random::<u32>() % 9000);
@@ -70,7 +74,7 @@ async fn setup() -> Setup {
         },
         observer_user_id: shortlist_domain::UserId::parse(&observer.id).unwrap(),
         caller_allowlist: None,
-        daily_budget: None,
+        daily_budget,
     };
     let (_, creds) = app.app.icims.create_connection(&api.org, &input).await.unwrap();
     sim.set_event_target(EventTarget {
@@ -297,4 +301,48 @@ async fn a_required_field_refusal_is_parked_with_the_message_until_retried() {
         cleared.is_some(),
         "the parked error is cleared after a successful write"
     );
+}
+
+#[tokio::test]
+async fn the_daily_budget_holds_write_backs_until_tomorrow_and_warns_admins_at_80_percent() {
+    // Creating the entry costs three calls (look for ours, create, read its id): 3 of 3.
+    let s = setup_with_budget(Some(3)).await;
+    let (wf, email) = s.invite("Budget").await;
+    s.workflow_when(wf, |w| only_status(w, SENT)).await;
+    let warning = eventually(WAIT, || async {
+        let all = mails_to(&s.api.email, 1, Duration::from_secs(1)).await;
+        all.into_iter()
+            .map(|m| decode_qp(&m))
+            .find(|m| m.contains("daily API calls"))
+    })
+    .await
+    .expect("the admin was warned");
+    assert!(warning.contains("3 of 3"), "{warning}");
+
+    // Completing needs a fourth call: it waits for the next UTC day instead of being sent.
+    let link = link_in_mail(&s.app, &email).await;
+    take_interview(&s.app, &link).await;
+    let db = &s.app.app.db;
+    let waiting = eventually(WAIT, || async {
+        let queued = shortlist_store::jobs::list_by_state(db, "queued", 100).await.unwrap();
+        // The start of a later UTC day (robust when the test runs around midnight).
+        let at_midnight =
+            |t: chrono::DateTime<chrono::Utc>| t > chrono::Utc::now() && t.time() == chrono::NaiveTime::MIN;
+        queued
+            .into_iter()
+            .find(|j| j.kind == writeback::WRITEBACK_KIND && at_midnight(j.run_at) && j.payload.contains("complete"))
+    })
+    .await;
+    assert!(waiting.is_some(), "the completed write-back waits for tomorrow");
+    assert!(
+        only_status(&s.sim.workflow(wf).unwrap(), SENT),
+        "nothing was sent over budget"
+    );
+    let calls = s
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("applicantworkflows"))
+        .count();
+    assert_eq!(calls, 3);
 }
