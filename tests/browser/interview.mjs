@@ -337,6 +337,18 @@ async function questionKind(page) {
 
 // --------------------------------------------------------------------- steps ----
 async function landing(page) {
+  // The deadline as the page shows it (local-time.js rewrites the server's UTC text).
+  const time = page.locator('#deadline time');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#deadline time');
+    return !el || el.dataset.local !== '';
+  }, null, { timeout: WAIT });
+  result.deadline = {
+    datetime: await time.getAttribute('datetime'),
+    text: await time.textContent(),
+    utc: await time.getAttribute('title'),
+    zone: await time.getAttribute('data-local'),
+  };
   await page.check('#consent');
   await submit(page, '#start');
 }
@@ -620,6 +632,7 @@ async function main() {
       ],
       viewport: { width: 1000, height: 900 },
       locale: 'en-US',
+      ...(config.timeZone ? { timezoneId: config.timeZone } : {}),
       timeout: 30_000,
     });
     await context.addInitScript(instrument);

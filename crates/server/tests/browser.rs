@@ -578,6 +578,7 @@ async fn the_pages_speak_spanish_on_request() {
     let result = drive(json!({
         "url": app.url(&format!("/i/{}", inv.token)),
         "lang": "es",
+        "timeZone": "America/New_York",
         "steps": ["landing", "device"],
         "stopAt": "device",
         "expectHeadings": {
@@ -587,6 +588,18 @@ async fn the_pages_speak_spanish_on_request() {
     }))
     .await;
     assert_eq!(result["pages"][0]["lang"], "es", "{result}");
+    // The deadline in the candidate's time zone and language; the UTC text stays as a tooltip.
+    let deadline = &result["deadline"];
+    let at = chrono::DateTime::parse_from_rfc3339(deadline["datetime"].as_str().unwrap()).unwrap();
+    let new_york = at.with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap());
+    let text = deadline["text"].as_str().unwrap();
+    assert_eq!(deadline["zone"], "America/New_York", "{deadline}");
+    assert!(text.contains(&new_york.format("%H:%M").to_string()), "{deadline}");
+    assert!(
+        !text.contains("UTC") && text.contains(&new_york.format("%Y").to_string()),
+        "{deadline}"
+    );
+    assert!(deadline["utc"].as_str().unwrap().ends_with(" UTC"), "{deadline}");
     let detail = inv.api.invitation(&inv.id).await;
     assert_eq!(detail["state"], "started", "consent was given in Spanish: {detail}");
     app.stop().await;
