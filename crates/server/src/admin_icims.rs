@@ -10,7 +10,7 @@ use shortlist_domain::{Email, OrgId};
 #[derive(Subcommand, Debug)]
 pub enum IcimsCommand {
     /// Connect an organisation; prints the credentials iCIMS must use to call us (shown once).
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// The organisation's connection and what to give iCIMS.
     Show {
         #[arg(long)]
@@ -178,6 +178,7 @@ fn describe(c: &Connection) -> String {
 pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
     match cmd {
         IcimsCommand::Create(a) => {
+            let a = *a;
             let org = org_id(app, &a.org).await?;
             let email = Email::parse(&a.observer).map_err(|e| anyhow::anyhow!("--observer: {e}"))?;
             let observer = shortlist_store::users::find_by_email(&app.db, &org, &email)

@@ -12,20 +12,11 @@ pub const TRIGGER: &str = "C38356";
 pub const RESEND: &str = "C38399";
 pub const PACKAGE: &str = "support-video";
 
+#[derive(Default)]
 pub struct Opts {
     pub inbound_oauth: bool,
     pub outbound_oauth: bool,
     pub gzip: bool,
-}
-
-impl Default for Opts {
-    fn default() -> Self {
-        Opts {
-            inbound_oauth: false,
-            outbound_oauth: false,
-            gzip: false,
-        }
-    }
 }
 
 pub struct Setup {

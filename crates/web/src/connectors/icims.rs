@@ -121,7 +121,7 @@ fn failure(e: EventError, rid: &str) -> Response {
             vendor_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Shortlist is briefly unavailable. Please try again in a few minutes.",
-                &format!("temporary failure; request id {rid}"),
+                &format!("temporary failure ({why}); request id {rid}"),
             )
         }
         EventError::Internal(err) => {

@@ -118,6 +118,16 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ListValue>,
     })
 }
 
+/// HTTP/1.1 only (iCIMS answers 505 to anything else), rustls, bounded waits.
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .http1_only()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .user_agent(concat!("Shortlist/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
 #[derive(Clone)]
 pub struct IcimsClient {
     http: reqwest::Client,
@@ -141,19 +151,18 @@ impl std::fmt::Debug for IcimsClient {
 
 impl IcimsClient {
     pub fn new(base: &str, customer_id: &str, auth: OutboundAuth) -> anyhow::Result<IcimsClient> {
-        let http = reqwest::Client::builder()
-            .http1_only()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
-            .user_agent(concat!("Shortlist/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(IcimsClient {
+        Ok(Self::with_http(http_client()?, base, customer_id, auth))
+    }
+
+    /// Shares `http`'s connection pool (one per process is plenty).
+    pub fn with_http(http: reqwest::Client, base: &str, customer_id: &str, auth: OutboundAuth) -> IcimsClient {
+        IcimsClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             customer_id: customer_id.to_string(),
             auth,
             token: Arc::new(Mutex::new(None)),
-        })
+        }
     }
 
     /// `https://api.icims.com` (or the EU host, or the override).

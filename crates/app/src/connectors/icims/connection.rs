@@ -171,8 +171,22 @@ impl Icims {
             .collect()
     }
 
-    /// The client for a connection, with the outbound secret opened.
+    /// The client for a connection, with the outbound secret opened (cached per connection).
     pub fn client(&self, c: &Connection) -> Result<IcimsClient, AppError> {
+        let fingerprint = format!(
+            "{}|{}|{}|{}|{:?}",
+            c.api_base(),
+            c.outbound_auth_kind,
+            c.outbound_user,
+            c.sealed_secret,
+            c.outbound_token_url
+        );
+        let mut cache = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((f, client)) = cache.get(c.id.as_str())
+            && *f == fingerprint
+        {
+            return Ok(client.clone());
+        }
         let secret = self
             .sealer
             .open(&c.sealed_secret)
@@ -188,7 +202,12 @@ impl Icims {
                 password: secret,
             },
         };
-        IcimsClient::new(&c.api_base(), &c.customer_id, auth).map_err(AppError::Internal)
+        let client = match &self.http {
+            Some(http) => IcimsClient::with_http(http.clone(), &c.api_base(), &c.customer_id, auth),
+            None => IcimsClient::new(&c.api_base(), &c.customer_id, auth).map_err(AppError::Internal)?,
+        };
+        cache.insert(c.id.to_string(), (fingerprint, client.clone()));
+        Ok(client)
     }
 
     /// Creates the organisation's connection and returns the inbound credentials (only their

@@ -255,6 +255,11 @@ impl Icims {
         let person_id = last_segment(&person_ref);
         let job_id = last_segment(&job_ref);
         check_email(&person)?;
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|_| EventError::Unavailable("shutting down".into()))?;
 
         let title = job
             .jobtitle
@@ -383,7 +388,7 @@ impl Icims {
         let Some(t) = templates::find_by_key(&self.db, org, label).await? else {
             return Err(bad(
                 format!(
-                    "The Video Interviewing Package \"{label}\" on the job ({{{{job.assessmenttype}}}}) is not a Shortlist template. Load the packages listed on the Shortlist iCIMS page."
+                    "The Video Interviewing Package \"{label}\" on the job ({{{{job.assessmenttype}}}}) is not a Shortlist template key. Choose one of the packages your Shortlist administrator loaded into iCIMS."
                 ),
                 format!("no template with key {label}"),
             ));

@@ -15,6 +15,11 @@ use crate::recruiting::Recruiting;
 use crate::secrets::Sealer;
 use shortlist_store::Db;
 
+/// At most half the smallest pool (SQLite: 8 connections), so other requests still get one.
+const EVENT_DB_SLOTS: usize = 4;
+
+type ClientCache = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, IcimsClient)>>>;
+
 /// What the connector's use cases share. Cheap to clone.
 #[derive(Clone)]
 pub struct Icims {
@@ -24,6 +29,15 @@ pub struct Icims {
     pub sealer: Sealer,
     /// Signs the bearer tokens our token endpoint hands to iCIMS.
     token_key: Vec<u8>,
+    /// Events doing database work at once in this process. A bulk move arrives as hundreds of
+    /// simultaneous events; queueing them here (FIFO) keeps each one's queries from waiting on
+    /// the connection pool until it times out, and they are still answered within seconds.
+    pub(crate) db_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// One HTTP connection pool for all calls to iCIMS.
+    http: Option<reqwest::Client>,
+    /// A client per connection, so an OAuth token is fetched once, not per event. Keyed by
+    /// connection id and the settings it was built from (a change builds a new one).
+    clients: ClientCache,
 }
 
 impl Icims {
@@ -33,6 +47,10 @@ impl Icims {
             recruiting,
             sealer: Sealer::new(server_key, "icims/outbound-secret"),
             token_key: auth::derive_token_key(server_key),
+            db_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(EVENT_DB_SLOTS)),
+            // Building only fails if the TLS backend cannot start; each client then tries again.
+            http: client::http_client().ok(),
+            clients: Default::default(),
         }
     }
 }
