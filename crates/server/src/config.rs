@@ -20,8 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: HTTP, background workers, or both.
     Serve(ServeArgs),
-    /// Run on the embedded defaults with a demo organisation and admin account.
-    Demo(ServeArgs),
+    /// Run on the embedded defaults with a demo organisation, admin account and iCIMS simulator.
+    Demo(crate::demo::DemoArgs),
     /// Apply database migrations and exit (they are also applied at start).
     Migrate,
     /// Administer organisations, users and background jobs.

@@ -38,14 +38,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::cancel_on_signal(token.clone());
             serve::run(&common, &args, app, None, token).await
         }
-        Command::Demo(args) => {
+        Command::Demo(demo) => {
+            let args = demo.serve;
             let app = App::build(&common, &args).await?;
             let (email, password) = shortlist::demo::seed_demo(&common, &app).await?;
+            let sim = match demo.no_sim {
+                true => None,
+                false => Some(shortlist::demo::start_icims_sim(&common, &app, demo.sim_port).await?),
+            };
             println!(
                 "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n",
                 args.public_url(),
                 common.data_dir.display()
             );
+            if let Some(page) = sim {
+                println!(
+                    "  iCIMS simulator: {page}\n  Move a candidate to \"Video Interview\" there; the invitation e-mail lands in {}\n",
+                    common.data_dir.join("mail").display()
+                );
+            }
             let token = CancellationToken::new();
             serve::cancel_on_signal(token.clone());
             serve::run(&common, &args, app, None, token).await

@@ -328,6 +328,8 @@ async fn demo_once(data: &Path) -> (String, String) {
         "demo",
         "--listen",
         &listen,
+        // The simulator's fixed default port may be taken while other tests run.
+        "--no-sim",
     ]
     .map(String::from);
     let mut child = command(&args)

@@ -1,0 +1,140 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `shortlist demo` starts the iCIMS simulator connected to the demo organisation: moving a
+//! candidate on the simulator's page sends the invitation e-mail, on a re-run too.
+
+mod common;
+
+use common::{TestDb, bin, eventually};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `demo` and reads its output until it names the simulator page; returns the page URL.
+async fn start_demo(db: &TestDb, data: &Path, sim_port: u16) -> (Child, String) {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--database-url".to_string(),
+        db.url.clone(),
+        "--data-dir".into(),
+        data.display().to_string(),
+        "--argon2-m-kib".into(),
+        "64".into(),
+        "demo".into(),
+        "--listen".into(),
+        listen.clone(),
+        "--sim-port".into(),
+        sim_port.to_string(),
+        "--job-poll-ms".into(),
+        "100".into(),
+    ];
+    let mut c = Command::new(bin());
+    c.args(args).stdin(Stdio::null()).kill_on_drop(true);
+    for v in [
+        "SMTP_URL",
+        "STORAGE_URL",
+        "SHORTLIST_DATA_DIR",
+        "SHORTLIST_PUBLIC_URL",
+        "SHORTLIST_LISTEN",
+        "RUST_LOG",
+    ] {
+        c.env_remove(v);
+    }
+    let mut child = c.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let read = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            printed.push_str(&line);
+            printed.push('\n');
+            if let Some(url) = line.trim().strip_prefix("iCIMS simulator:") {
+                return url.trim().to_string();
+            }
+        }
+        panic!("demo exited before naming the simulator:\n{printed}");
+    };
+    let page = tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .expect("demo named no simulator page within 60 s");
+    // The simulator is up before the server listens; events sent in between would go nowhere.
+    let health = format!("http://{listen}/healthz");
+    let up = eventually(Duration::from_secs(30), || async {
+        reqwest::get(&health).await.ok()?.status().is_success().then_some(())
+    })
+    .await;
+    assert!(up.is_some(), "demo never answered {health}");
+    (child, page)
+}
+
+/// Ticks the workflow of `who` on the simulator page and submits the form with "Video Interview".
+async fn move_on_page(page: &str, who: &str) {
+    let html = reqwest::get(page).await.unwrap().text().await.unwrap();
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(who) && r.contains("name=\"wf\""))
+        .unwrap_or_else(|| panic!("no workflow row for {who} on the page:\n{html}"));
+    let wf = row
+        .split("name=\"wf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let reply = reqwest::Client::new()
+        .post(format!("{page}move"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("wf={wf}&status=C38356"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!reply.contains("error"), "the move was refused: {reply}");
+}
+
+/// The .eml files under the demo's mail folder addressed to `rcpt`.
+async fn invitation_mail(data: &Path, rcpt: &str) -> Option<String> {
+    let dir = data.join("mail");
+    eventually(Duration::from_secs(30), || async {
+        std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .find(|m| m.contains(&format!("To: {rcpt}")) || m.contains(&format!("<{rcpt}>")))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn moving_a_candidate_in_the_demo_simulator_sends_the_invitation() {
+    let db = TestDb::fresh().await;
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+
+    let (mut child, page) = start_demo(&db, data.path(), port).await;
+    assert_eq!(page, format!("http://127.0.0.1:{port}/"));
+    move_on_page(&page, "Ada Lovelace").await;
+    let mail = invitation_mail(data.path(), "ada.lovelace@candidates.example").await;
+    assert!(
+        mail.is_some(),
+        "no invitation e-mail for Ada in {}",
+        data.path().join("mail").display()
+    );
+    child.kill().await.unwrap();
+
+    // A re-run reuses the connection and the saved credentials in both directions.
+    let (mut child, page) = start_demo(&db, data.path(), port).await;
+    move_on_page(&page, "Grace Hopper").await;
+    let mail = invitation_mail(data.path(), "grace.hopper@candidates.example").await;
+    assert!(mail.is_some(), "no invitation e-mail for Grace after a re-run");
+    child.kill().await.unwrap();
+}
