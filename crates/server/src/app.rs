@@ -104,6 +104,10 @@ impl App {
                 mailer: mailer.clone(),
             }))
             .with(Arc::new(notify::sink::NotifyEmail { mailer: mailer.clone() }))
+            .with(Arc::new(notify::unfinished::UnfinishedReminder {
+                notifier: notifier.clone(),
+                mailer: mailer.clone(),
+            }))
             .with(Arc::new(notify::push::PushSender {
                 notifier: notifier.clone(),
                 key: vapid.clone(),
@@ -126,6 +130,7 @@ impl App {
                     Arc::new(notify::sink::NotifySink {
                         notifier: notifier.clone(),
                     }),
+                    Arc::new(notify::unfinished::UnfinishedSink),
                     Arc::new(icims_writeback::WritebackSink {
                         icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
                     }),

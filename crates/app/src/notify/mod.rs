@@ -8,6 +8,7 @@ pub mod push;
 pub mod schedule;
 pub mod sink;
 pub mod token;
+pub mod unfinished;
 
 use crate::AppError;
 use crate::clock::Clock;
