@@ -31,7 +31,13 @@ pub struct InvitationEvent {
 impl InvitationEvent {
     fn from_job(job: &JobInput) -> Result<Self, JobError> {
         let (org, invitation) = job.invitation()?;
-        let text = |k: &str| job.payload.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let text = |k: &str| {
+            job.payload
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let at = job
             .payload
             .get("at")

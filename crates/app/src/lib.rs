@@ -3,8 +3,8 @@
 
 pub mod accounts;
 pub mod clock;
-pub mod credentials;
 pub mod connectors;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod interview;

@@ -52,7 +52,11 @@ impl LinkSigner {
     /// invitation id under the server's secret, so it is never stored and can be recomputed for
     /// every write-back; `review_key_matches` checks it in constant time.
     pub fn review_url(&self, invitation_id: &str) -> String {
-        format!("{}/interviews/{invitation_id}/{}", self.public_url, self.review_key(invitation_id))
+        format!(
+            "{}/interviews/{invitation_id}/{}",
+            self.public_url,
+            self.review_key(invitation_id)
+        )
     }
 
     pub fn review_key(&self, invitation_id: &str) -> String {

@@ -49,7 +49,9 @@ pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
             r.org_id,
             r.workflow_id,
             r.parked_kind.as_deref().unwrap_or("?"),
-            r.parked_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+            r.parked_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
             r.parked_error.as_deref().unwrap_or("")
         );
     }

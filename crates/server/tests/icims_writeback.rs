@@ -201,6 +201,23 @@ async fn a_completed_interview_shows_complete_with_url_and_date_on_the_workflow(
     );
     assert_eq!(r.assessmentresult.as_deref(), Some("Completed"));
     assert!(r.assessmentnotes.as_deref().unwrap().chars().count() <= 192);
+    assert_eq!(r.assessmentscore, None, "no score before anyone evaluates");
+
+    // A reviewer's rating reaches the same entry as its score; the date stays the completion's.
+    let (status, body) = s
+        .api
+        .post(
+            &format!("/invitations/{}/evaluations", inv.as_str()),
+            json!({ "ratings": [{ "question_id": "q1", "rating": 4 }] }),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let w = s
+        .workflow_when(wf, |w| w.assessment_results.iter().any(|r| r.assessmentscore.is_some()))
+        .await;
+    assert_eq!(w.assessment_results.len(), 1);
+    assert_eq!(w.assessment_results[0].assessmentscore, Some(4.0));
+    assert_eq!(w.assessment_results[0].assessmentdate.as_deref(), Some(date.as_str()));
 
     // Every write went to the workflow over HTTP/1.1 and no entry was ever duplicated.
     let reqs = s.sim.requests();
@@ -269,6 +286,25 @@ async fn a_required_field_refusal_is_parked_with_the_message_until_retried() {
     assert!(why.contains("400") && why.contains("rcf3001"), "{why}");
     assert_eq!(parked[0].parked_kind.as_deref(), Some("sent"));
     assert!(s.sim.workflow(wf).unwrap().assessment_results.is_empty());
+
+    // The organisation's admin is told by e-mail, in iCIMS's words, once.
+    let told = eventually(WAIT, || async {
+        let all = mails_to(&s.api.email, 1, Duration::from_millis(200)).await;
+        let told: Vec<String> = all
+            .iter()
+            .map(|m| decode_qp(m))
+            .filter(|m| m.contains("iCIMS refused a write-back"))
+            .collect();
+        (!told.is_empty()).then_some(told)
+    })
+    .await
+    .expect("the admin was told about the parked write-back");
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].contains("rcf3001") && told[0].contains("retry-writeback"),
+        "{}",
+        told[0]
+    );
 
     // Parked means no retries on its own; the admin fixes iCIMS and asks for one.
     s.sim.require_field(None);

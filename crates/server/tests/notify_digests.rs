@@ -259,7 +259,15 @@ async fn a_digest_missed_during_downtime_is_sent_once_late() {
         ],
     )
     .await;
-    complete(&app, &berlin, &pos, "Grace Hopper").await;
+    let inv = complete(&app, &berlin, &pos, "Grace Hopper").await;
+    // A reviewer scores her before the digest goes out: the digest carries the score.
+    let (s, r) = berlin
+        .post(
+            &format!("/invitations/{inv}/evaluations"),
+            serde_json::json!({ "ratings": [{ "question_id": "q1", "rating": 4 }] }),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {r}");
     settled(&app, &clock).await;
     let (db, data) = app.stop_keeping_data().await;
 
@@ -275,6 +283,7 @@ async fn a_digest_missed_during_downtime_is_sent_once_late() {
     )
     .await;
     assert!(got[0].contains("Grace Hopper"), "{}", got[0]);
+    assert!(got[0].contains("score 4.0 of 5"), "{}", got[0]);
     let org = berlin.org.clone();
     let user = shortlist_store::users::list(&app.app.db, &org).await.unwrap()[0]
         .id

@@ -8,9 +8,9 @@
 pub mod candidates;
 pub mod credentials;
 pub mod db;
-pub mod idempotency;
 pub mod icims;
 pub mod icims_writeback;
+pub mod idempotency;
 pub mod interviews;
 pub mod invitations;
 pub mod jobs;

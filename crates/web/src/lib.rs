@@ -41,10 +41,10 @@ pub struct WebState {
     pub interviews: Interviews,
     /// The iCIMS connector (events, token endpoint, template pick).
     pub icims: shortlist_app::connectors::icims::Icims,
-    /// Recruiters' notification preferences and unsubscribe links.
-    pub notifier: shortlist_app::notify::Notifier,
     /// Review: interview pages, evaluations, share links, reports.
     pub review: ReviewState,
+    /// Recruiters' notification preferences and unsubscribe links.
+    pub notifier: shortlist_app::notify::Notifier,
     /// Poked after a request enqueued jobs, so this process's worker starts on them at once.
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,

@@ -92,7 +92,11 @@ impl DigestScan {
             return Ok(());
         };
         if !items.is_empty() || prefs.send_empty {
-            let (subject, body) = render(n, &prefs, weekly, date, &user.name, &items);
+            let mut scores = Vec::with_capacity(items.len());
+            for it in &items {
+                scores.push(score_of(n, &org, &it.invitation_id).await);
+            }
+            let (subject, body) = render(n, &prefs, weekly, date, &user.name, &items, &scores);
             let mail = OutgoingEmail {
                 to: user.email.clone(),
                 subject,
@@ -116,7 +120,15 @@ impl DigestScan {
     }
 }
 
-/// Subject and body of a digest: completions grouped by position, each with its interview URL.
+/// The reviewers' average for an invitation, if anyone evaluated it yet. A failed read leaves the
+/// score out rather than holding back the digest.
+async fn score_of(n: &Notifier, org: &OrgId, invitation: &str) -> Option<f64> {
+    let id = shortlist_domain::InvitationId::parse(invitation).ok()?;
+    crate::review::evaluate::average_score(&n.db, org, &id).await.ok().flatten()
+}
+
+/// Subject and body of a digest: completions grouped by position, each with its interview URL
+/// and the reviewers' average score where there is one (`scores` runs parallel to `items`).
 pub fn render(
     n: &Notifier,
     prefs: &Prefs,
@@ -124,6 +136,7 @@ pub fn render(
     date: NaiveDate,
     name: &str,
     items: &[PendingItem],
+    scores: &[Option<f64>],
 ) -> (String, String) {
     let what = if weekly { "weekly" } else { "daily" };
     let day = date.format("%a %-d %b %Y");
@@ -140,13 +153,17 @@ pub fn render(
     }
     body.push_str(&format!("Completed since your last digest ({count}):\n"));
     let mut current = "";
-    for it in items {
+    for (i, it) in items.iter().enumerate() {
         if it.position_id != current {
             body.push_str(&format!("\n{}\n", it.position_title));
             current = &it.position_id;
         }
+        let score = match scores.get(i).copied().flatten() {
+            Some(s) => format!(", score {s:.1} of 5"),
+            None => String::new(),
+        };
         body.push_str(&format!(
-            "- {} <{}>, completed {}\n  {}\n",
+            "- {} <{}>, completed {}{score}\n  {}\n",
             candidate_label(&it.candidate_name, &it.candidate_email),
             it.candidate_email,
             local(it.occurred_at, prefs.time_zone),

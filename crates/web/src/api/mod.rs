@@ -6,8 +6,8 @@
 //! malformed are `not_found`.
 
 mod invitations;
-mod partner;
 pub(crate) mod media;
+mod partner;
 mod positions;
 mod push;
 mod settings;

@@ -37,6 +37,8 @@ fn status_for(event_kind: &str) -> Option<&'static str> {
         "email_sent" => Some("sent"),
         "started" => Some("in_progress"),
         "completed" => Some("complete"),
+        // A reviewer's evaluation or decision changes the score on the completed entry.
+        "evaluation_submitted" | "decision_set" => Some("complete"),
         "expired" => Some("expired"),
         "cancelled" => Some("cancelled"),
         _ => None,
@@ -139,6 +141,15 @@ enum Failure {
     Db(String),
 }
 
+impl Failure {
+    fn into_retry(self) -> JobError {
+        match self {
+            Failure::Icims(e) => JobError::retry(e),
+            Failure::Db(e) => JobError::retry(e),
+        }
+    }
+}
+
 impl From<IcimsError> for Failure {
     fn from(e: IcimsError) -> Self {
         Failure::Icims(e)
@@ -219,14 +230,12 @@ impl JobHandler for Writeback {
                 tracing::warn!(invitation = %inv.as_str(), %why, "iCIMS write-back parked");
                 store::park(db, org, inv, &task.status, event_at, &why)
                     .await
-                    .map_err(JobError::retry)
+                    .map_err(JobError::retry)?;
+                self.tell_parked(&task, &why).await.map_err(Failure::into_retry)
             }
             Err(e) => {
                 let _ = store::unlock(db, org, inv).await;
-                Err(match e {
-                    Failure::Icims(e) => JobError::retry(e),
-                    Failure::Db(e) => JobError::retry(e),
-                })
+                Err(e.into_retry())
             }
         }
     }
@@ -249,14 +258,18 @@ impl Writeback {
             message: e.to_string(),
         })?;
         let url = self.links.review_url(t.inv.as_str());
-        let entry = entry_json(
-            &inv.template_key,
-            &inv.position_title,
-            &t.status,
-            value,
-            t.event_at,
-            &url,
-        );
+        let score = crate::review::evaluate::average_score(db, &t.org, &t.inv)
+            .await
+            .map_err(|e| Failure::Db(e.to_string()))?;
+        // The entry's date is when the interview was completed, not when a reviewer scored it.
+        let at = match (t.status.as_str(), inv.completed_at) {
+            ("complete", Some(done)) => done,
+            _ => t.event_at,
+        };
+        let mut entry = entry_json(&inv.template_key, &inv.position_title, &t.status, value, at, &url);
+        if let Some(score) = score {
+            entry["assessmentscore"] = json!((score * 100.0).round() / 100.0);
+        }
         let path = format!("applicantworkflows/{}", t.workflow);
 
         let mut entry_id = row.entry_id;
@@ -286,7 +299,6 @@ impl Writeback {
         if !self.spend(conn, t).await? {
             return Ok(Done::Deferred);
         }
-        let mut entry = entry;
         entry["entry"] = id.parse::<u64>().map(Value::from).unwrap_or(Value::String(id));
         patch(&client, &path, json!({"assessmentresults": [entry]})).await?;
         Ok(Done::Written)
@@ -322,33 +334,55 @@ impl Writeback {
     }
 
     async fn warn_admins(&self, conn: &Connection, day: &str, n: i64, budget: i64) -> Result<(), Failure> {
-        let db = &self.icims.db;
-        let admins = users::list(db, &conn.org_id).await?;
-        let jobs: Vec<NewJob> = admins
-            .into_iter()
-            .filter(|u| u.role == "admin" && u.disabled_at.is_none())
-            .map(|u| {
-                let mail = OutgoingEmail {
-                    to: u.email.clone(),
-                    subject: format!("iCIMS: {n} of {budget} daily API calls used"),
-                    text: format!(
-                        "Shortlist has made {n} of the {budget} calls to iCIMS (customer {}) it may make on {day} (UTC).\n\
-                         At the limit, write-backs to iCIMS wait until the next day. Raise the daily budget if your \
-                         iCIMS contract allows more calls.",
-                        conn.customer_id
-                    ),
-                    dedup_id: format!("icims-budget-{}-{day}-{}", conn.id.as_str(), u.id),
-                    html: None,
-                    reply_to: None,
-                };
-                NewJob::new(SendEmail::KIND, json!(mail))
-                    .for_org(&conn.org_id)
-                    .unique(format!("icims-budget/{}/{day}/{}", conn.id.as_str(), u.id))
-            })
-            .collect();
-        jobq::enqueue_many(db, &jobs).await?;
-        Ok(())
+        let subject = format!("iCIMS: {n} of {budget} daily API calls used");
+        let text = format!(
+            "Shortlist has made {n} of the {budget} calls to iCIMS (customer {}) it may make on {day} (UTC).\n\
+             At the limit, write-backs to iCIMS wait until the next day. Raise the daily budget if your \
+             iCIMS contract allows more calls.",
+            conn.customer_id
+        );
+        mail_admins(&self.icims.db, &conn.org_id, &subject, &text, &format!("icims-budget/{}/{day}", conn.id.as_str())).await
     }
+
+    /// Tells the organisation's admins that a write-back was parked, with iCIMS's own words.
+    async fn tell_parked(&self, t: &Task<'_>, why: &str) -> Result<(), Failure> {
+        let subject = format!("iCIMS refused a write-back for {}", t.inv.as_str());
+        let text = format!(
+            "Shortlist could not update applicant workflow {} in iCIMS ({} status).\n{why}\n\n\
+             Nothing more is sent for this candidate until an admin retries it: Settings → iCIMS, or \
+             `shortlist admin icims retry-writeback --org {} --invitation {}`.",
+            t.workflow,
+            label(&t.status),
+            t.org.as_str(),
+            t.inv.as_str()
+        );
+        let key = format!("icims-parked/{}/{}", t.inv.as_str(), t.event_at.timestamp_micros());
+        mail_admins(&self.icims.db, &t.org, &subject, &text, &key).await
+    }
+}
+
+/// One e-mail job per active admin of the organisation; `key` keeps a retried call from mailing twice.
+async fn mail_admins(db: &Db, org: &OrgId, subject: &str, text: &str, key: &str) -> Result<(), Failure> {
+    let admins = users::list(db, org).await?;
+    let jobs: Vec<NewJob> = admins
+        .into_iter()
+        .filter(|u| u.role == "admin" && u.disabled_at.is_none())
+        .map(|u| {
+            let mail = OutgoingEmail {
+                to: u.email.clone(),
+                subject: subject.to_string(),
+                text: text.to_string(),
+                dedup_id: format!("{key}/{}", u.id).replace('/', "-"),
+                html: None,
+                reply_to: None,
+            };
+            NewJob::new(SendEmail::KIND, json!(mail))
+                .for_org(org)
+                .unique(format!("{key}/{}", u.id))
+        })
+        .collect();
+    jobq::enqueue_many(db, &jobs).await?;
+    Ok(())
 }
 
 fn clip(s: &str, max: usize) -> String {
