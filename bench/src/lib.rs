@@ -23,18 +23,28 @@ impl Comparison {
 
     /// Prints the result and writes `bench/results/<name>.json` and `.md`.
     pub fn write(&self) -> anyhow::Result<()> {
+        self.write_with(&[])
+    }
+
+    /// As [`Comparison::write`], with further named figures (e.g. latency ratios) as JSON fields
+    /// and table rows.
+    pub fn write_with(&self, extra: &[(&str, f64)]) -> anyhow::Result<()> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results");
         std::fs::create_dir_all(&dir)?;
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "name": self.name, "unit": self.unit, "ours": self.ours, "anchor": self.anchor,
             "anchor_name": self.anchor_name, "ratio": self.ratio(), "detail": self.detail,
         });
+        for (k, v) in extra {
+            json[*k] = serde_json::json!(v);
+        }
+        let rows: String = extra.iter().map(|(k, v)| format!("| {k} | {v:.2} |\n")).collect();
         std::fs::write(
             dir.join(format!("{}.json", self.name)),
             serde_json::to_string_pretty(&json)?,
         )?;
         let md = format!(
-            "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {:.2} |\n\n{}\n",
+            "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {:.2} |\n{rows}\n{}\n",
             self.name,
             self.unit,
             self.ours,
