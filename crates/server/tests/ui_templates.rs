@@ -9,7 +9,7 @@ use common::TestApp;
 use common::png::png_1x1;
 use reqwest::StatusCode;
 use shortlist_domain::Role;
-use shortlist_domain::template::TemplateExport;
+use shortlist_domain::template::{Criterion, TemplateExport};
 use ui_support::*;
 
 #[tokio::test]
@@ -395,5 +395,70 @@ async fn editor_files_of_the_wrong_type_or_size_are_refused_with_the_reason() {
     assert!(r.text().await.unwrap().contains("at most 5 MiB"));
     let (_, list) = b.get(&app, "/templates").await;
     assert!(!list.contains("refused"), "nothing saved: {list}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn scorecard_criteria_set_by_json_show_in_the_editor_survive_a_save_and_can_be_edited() {
+    let app = TestApp::spawn_with(&NO_LIMITS).await;
+    let b = browser(&app, Role::Recruiter).await;
+    let made = create_template(&app, &b, "scored").await;
+    let mut file = export(&app, &b, &made).await;
+    file.key = "scored-json".into();
+    file.spec.scorecard = [("comm", "Communication"), ("fit", "Team fit")]
+        .map(|(id, label)| Criterion {
+            id: id.into(),
+            label: label.into(),
+        })
+        .to_vec();
+    let bytes = serde_json::to_vec(&file).unwrap();
+    let r = b
+        .upload(&app, "/templates/import", &[("key", "")], &[("file", "s.json", &bytes)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = id_in(&location(&r), "templates");
+    let page = format!("/templates/{id}");
+    let shown = |html: &str| {
+        between(html, r#"name="scorecard""#, "</textarea>").map(|t| t.split_once('>').unwrap().1.to_string())
+    };
+
+    let (_, html) = b.get(&app, &page).await;
+    let text = shown(&html).expect("a scorecard field");
+    assert_eq!(text, "Communication\nTeam fit");
+    let save = |scorecard: &'static str| {
+        let mut f = ONE_QUESTION.to_vec();
+        f.extend([("scorecard", scorecard), ("action", "save")]);
+        f
+    };
+    // Saved as shown: the same criteria with the same ids.
+    let r = b.post(&app, &page, &save("Communication\nTeam fit")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(export(&app, &b, &id).await.spec.scorecard, file.spec.scorecard);
+
+    // A renamed line is a new criterion; an unchanged one keeps its id wherever it moves.
+    let r = b.post(&app, &page, &save("Ownership & drive\nCommunication\n")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = export(&app, &b, &id).await.spec.scorecard;
+    let ids: Vec<_> = saved.iter().map(|c| (c.id.as_str(), c.label.as_str())).collect();
+    assert_eq!(
+        ids,
+        [("ownership-drive", "Ownership & drive"), ("comm", "Communication")]
+    );
+    let (_, html) = b.get(&app, &page).await;
+    assert_eq!(shown(&html).unwrap(), "Ownership &#38; drive\nCommunication");
+
+    // Too long a label: refused next to the field, the input kept, nothing saved.
+    let long: &'static str = "L".repeat(201).leak();
+    let r = b.post(&app, &page, &save(long)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    let error = between(&html, r#"<p class="error" id="scorecard-error">"#, "</p>").expect("error by the field");
+    assert!(error.contains("criterion 1: name the criterion"), "{error}");
+    assert_eq!(shown(&html).unwrap(), long);
+    assert!(
+        html.contains(r#"aria-describedby="scorecard-hint scorecard-error""#),
+        "{html}"
+    );
+    assert_eq!(export(&app, &b, &id).await.spec.scorecard, saved);
     app.stop().await;
 }

@@ -1,10 +1,12 @@
 //! The template editor's form: its fields as typed, and the conversions to and from a
 //! [`TemplateSpec`]. Questions are repeated fieldsets `q{i}_…`; the practice question is `p_…`;
-//! surveys and documents are one line each (see [`super::template_lines`]).
+//! surveys, documents and scorecard criteria are one line each (see [`super::template_lines`]).
 
 use super::field_error;
 pub use super::question_form::{KINDS, QuestionForm};
-use super::template_lines::{parse_documents, parse_surveys, show_documents, show_surveys};
+use super::template_lines::{
+    parse_documents, parse_scorecard, parse_surveys, show_documents, show_scorecard, show_surveys,
+};
 use shortlist_app::error::FieldError;
 use shortlist_domain::template::TemplateSpec;
 use std::collections::{BTreeMap, HashSet};
@@ -26,6 +28,8 @@ pub struct TemplateForm {
     pub surveys: String,
     pub documents: String,
     pub allow_audio_only: bool,
+    /// Criterion labels, one a line; `None` (field not sent) keeps the saved scorecard.
+    pub scorecard: Option<String>,
     /// Media keys as the form carries them (hidden fields, or a file just uploaded); `Some("")`
     /// removes, `None` (field not sent) keeps the saved one.
     pub logo_key: Option<String>,
@@ -66,9 +70,14 @@ impl TemplateForm {
             surveys: show_surveys(&s.surveys),
             documents: show_documents(&s.documents),
             allow_audio_only: s.allow_audio_only,
+            scorecard: Some(show_scorecard(&s.scorecard)),
             logo_key: s.branding.logo_media_key.clone(),
             intro_video_key: s.intro_video_media_key.clone(),
         }
+    }
+
+    pub fn scorecard_text(&self) -> &str {
+        self.scorecard.as_deref().unwrap_or_default()
     }
 
     pub fn logo(&self) -> &str {
@@ -114,6 +123,7 @@ impl TemplateForm {
                 "surveys" => f.surveys = v.clone(),
                 "documents" => f.documents = v.clone(),
                 "allow_audio_only" => f.allow_audio_only = true,
+                "scorecard" => f.scorecard = Some(v.clone()),
                 "logo_media_key" => f.logo_key = Some(v.trim().into()),
                 "intro_video_media_key" => f.intro_video_key = Some(v.trim().into()),
                 "logo_remove" | "intro_video_remove" => {
@@ -225,6 +235,11 @@ impl TemplateForm {
             errs.push(field_error("documents", m));
             vec![]
         });
+        let old_scorecard = old.map_or(&[][..], |o| &o.scorecard);
+        let scorecard = match &self.scorecard {
+            Some(text) => parse_scorecard(text, old_scorecard),
+            None => old_scorecard.to_vec(),
+        };
         let keep = |typed: &Option<String>, saved: Option<&String>| match typed {
             Some(k) => Some(k.clone()).filter(|k| !k.is_empty()),
             None => saved.cloned(),
@@ -247,8 +262,7 @@ impl TemplateForm {
             questions,
             surveys,
             documents,
-            // The scorecard is edited as JSON (API, export/import); the form keeps it.
-            scorecard: old.map(|o| o.scorecard.clone()).unwrap_or_default(),
+            scorecard,
             allow_audio_only: self.allow_audio_only,
         };
         (spec, errs)
@@ -301,6 +315,8 @@ fn to_form_field(e: FieldError) -> FieldError {
         (format!("p_{}", question_field(rest)), e.message)
     } else if let Some((i, _)) = indexed("surveys") {
         ("surveys".into(), format!("line {}: {}", i + 1, e.message))
+    } else if let Some((i, _)) = indexed("scorecard") {
+        ("scorecard".into(), format!("criterion {}: {}", i + 1, e.message))
     } else if let Some((i, _)) = indexed("documents") {
         ("documents".into(), format!("line {}: {}", i + 1, e.message))
     } else if f == "branding.colour" {
@@ -349,6 +365,36 @@ mod tests {
         let spec = spec_of(&mut f, None);
         assert!(spec.allow_audio_only);
         assert!(TemplateForm::from_spec("sales", &spec).allow_audio_only);
+    }
+
+    #[test]
+    fn scorecard_criteria_round_trip_and_are_kept_when_not_sent() {
+        let base = [
+            ("name", "Sales"),
+            ("locale", "en"),
+            ("q0_kind", "text"),
+            ("q0_prompt", "Hi"),
+        ];
+        let mut with = base.to_vec();
+        with.push(("scorecard", "Communication\r\n\r\nTeam fit"));
+        let mut f = TemplateForm::from_pairs(&pairs(&with));
+        let spec = spec_of(&mut f, None);
+        let ids: Vec<_> = spec.scorecard.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["communication", "team-fit"]);
+        assert_eq!(spec.validate(), Ok(()));
+        let mut back = TemplateForm::from_spec("sales", &spec);
+        assert_eq!(back.scorecard_text(), "Communication\nTeam fit");
+        assert_eq!(spec_of(&mut back, Some(&spec)).scorecard, spec.scorecard);
+        let mut without = TemplateForm::from_pairs(&pairs(&base));
+        assert_eq!(
+            spec_of(&mut without, Some(&spec)).scorecard,
+            spec.scorecard,
+            "field not sent"
+        );
+        let mut emptied = base.to_vec();
+        emptied.push(("scorecard", ""));
+        let mut f = TemplateForm::from_pairs(&pairs(&emptied));
+        assert!(spec_of(&mut f, Some(&spec)).scorecard.is_empty(), "emptied on purpose");
     }
 
     #[test]
@@ -412,10 +458,12 @@ mod tests {
             field_error("questions[0].answer_time_secs", "needs a limit"),
             field_error("surveys[1].prompt", "write it"),
             field_error("branding.colour", "like #123456"),
+            field_error("scorecard[1].label", "name the criterion"),
         ]);
         assert_eq!(f.questions[0].err("answer"), Some("needs a limit"));
         let fields: Vec<_> = rest.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["q0_answer", "surveys", "colour"]);
+        assert_eq!(fields, ["q0_answer", "surveys", "colour", "scorecard"]);
+        assert_eq!(rest[3].message, "criterion 2: name the criterion");
         assert_eq!(rest[1].message, "line 2: write it");
     }
 }

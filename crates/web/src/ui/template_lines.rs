@@ -1,10 +1,11 @@
-//! Surveys and documents edited as one line each.
+//! Surveys, documents and scorecard criteria edited as one line each.
 //!
 //! Survey: `before|after ; kind ; prompt [; option1, option2 [; required]]` with kind one of
 //! text, single_choice, multiple_choice, consent, scale.
 //! Document: `Title | https://link` (or `Title | file:KEY` for an uploaded file).
+//! Scorecard criterion: its label; the id is derived (see [`parse_scorecard`]).
 
-use shortlist_domain::template::{Document, SurveyKind, SurveyPlacement, SurveyQuestion};
+use shortlist_domain::template::{Criterion, Document, SurveyKind, SurveyPlacement, SurveyQuestion};
 use std::collections::HashSet;
 
 fn word<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
@@ -150,6 +151,66 @@ pub fn show_documents(docs: &[Document]) -> String {
         .join("\n")
 }
 
+/// One criterion per non-blank line. A label that was already saved keeps its id (ratings and
+/// reports refer to ids); a new label gets a slug of itself, made unique, so the same label
+/// always gets the same id. Labels are checked by [`TemplateSpec::validate`].
+///
+/// [`TemplateSpec::validate`]: shortlist_domain::template::TemplateSpec::validate
+pub fn parse_scorecard(text: &str, old: &[Criterion]) -> Vec<Criterion> {
+    let labels: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut unused: Vec<&Criterion> = old.iter().collect();
+    let mut ids: Vec<Option<String>> = labels
+        .iter()
+        .map(|l| {
+            let at = unused.iter().position(|c| c.label.trim() == *l)?;
+            Some(unused.remove(at).id.clone())
+        })
+        .collect();
+    let mut taken: HashSet<String> = ids.iter().flatten().cloned().collect();
+    for (id, label) in ids.iter_mut().zip(&labels) {
+        if id.is_none() {
+            let base = slug(label);
+            let free = (1..)
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .find(|c| !taken.contains(c))
+                .unwrap_or_default();
+            taken.insert(free.clone());
+            *id = Some(free);
+        }
+    }
+    ids.into_iter()
+        .zip(labels)
+        .map(|(id, label)| Criterion {
+            id: id.unwrap_or_default(),
+            label: label.to_string(),
+        })
+        .collect()
+}
+
+/// `Team fit & values` → `team-fit-values`; at most 36 characters, leaving room for a `-N`
+/// suffix within the 40 an id may have.
+fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for ch in label.chars().flat_map(char::to_lowercase) {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(36);
+    let out = out.trim_end_matches('-');
+    if out.is_empty() { "criterion".into() } else { out.into() }
+}
+
+pub fn show_scorecard(scorecard: &[Criterion]) -> String {
+    scorecard
+        .iter()
+        .map(|c| c.label.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +251,25 @@ mod tests {
         assert_eq!(d[1].media_key.as_deref(), Some("med_1"));
         assert_eq!(parse_documents(&show_documents(&d)).unwrap(), d);
         assert!(parse_documents("no link here").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn criteria_keep_their_ids_and_new_ones_get_unique_slugs() {
+        let old = [Criterion {
+            id: "comm".into(),
+            label: "Communication".into(),
+        }];
+        let c = parse_scorecard(
+            "  Team fit & values \n\nCommunication\nTeam-fit values\nÜber!\n日本",
+            &old,
+        );
+        let ids: Vec<_> = c.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["team-fit-values", "comm", "team-fit-values-2", "ber", "criterion"]
+        );
+        assert_eq!(c[0].label, "Team fit & values");
+        assert_eq!(parse_scorecard(&show_scorecard(&c), &c), c);
+        assert_eq!(slug(&"x".repeat(50)).len(), 36);
     }
 }
