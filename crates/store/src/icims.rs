@@ -109,6 +109,21 @@ pub async fn set_triggers(
     Ok(n == 1)
 }
 
+/// Replaces the trigger statuses, the resend status and the list values in one statement.
+pub async fn set_workflow(
+    db: &Db,
+    org: &OrgId,
+    trigger_statuses: &str,
+    resend_status: Option<&str>,
+    status_values: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE icims_connections SET trigger_statuses = $2, resend_status = $3, status_values = $4, \
+               updated_at = $5 WHERE org_id = $1";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(trigger_statuses).bind(resend_status)
+        .bind(status_values).bind(crate::now()).execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
+
 pub async fn set_inbound(db: &Db, org: &OrgId, kind: &str, user: &str, secret_hash: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE icims_connections SET inbound_auth_kind = $2, inbound_user = $3, inbound_secret_hash = $4, \
                updated_at = $5 WHERE org_id = $1";

@@ -6,6 +6,7 @@
 mod api_keys;
 mod bulk;
 mod csv_rows;
+mod icims;
 mod invitations;
 mod invite;
 mod media;
@@ -68,6 +69,11 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/notifications/follow", post(notifications::follow))
         .route("/settings/api-keys", get(api_keys::show).post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/icims", get(icims::show).post(icims::create))
+        .route("/settings/icims/triggers", post(icims::update))
+        .route("/settings/icims/rotate", post(icims::rotate))
+        .route("/settings/icims/test", post(icims::test))
+        .route("/settings/icims/parked/{id}/retry", post(icims::retry))
         .route(
             "/notifications/unsubscribe/{token}",
             get(notifications::unsubscribe_form).post(notifications::unsubscribe),
@@ -194,6 +200,7 @@ pub(crate) fn notice_text(code: Option<&str>) -> Option<String> {
         "extended" => "The invitation was extended by 7 days.",
         "cancelled" => "The invitation was cancelled.",
         "reset" => "Back to the built-in wording.",
+        "retrying" => "The write-back is queued to be sent again.",
         _ => return None,
     };
     Some(text.to_string())

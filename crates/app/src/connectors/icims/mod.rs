@@ -6,6 +6,7 @@ pub mod client;
 pub mod connection;
 pub mod diagnose;
 pub mod events;
+pub mod setup;
 pub mod writeback;
 
 pub use client::{IcimsClient, IcimsError, OutboundAuth};
