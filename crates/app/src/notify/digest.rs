@@ -124,7 +124,10 @@ impl DigestScan {
 /// score out rather than holding back the digest.
 async fn score_of(n: &Notifier, org: &OrgId, invitation: &str) -> Option<f64> {
     let id = shortlist_domain::InvitationId::parse(invitation).ok()?;
-    crate::review::evaluate::average_score(&n.db, org, &id).await.ok().flatten()
+    crate::review::evaluate::average_score(&n.db, org, &id)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Subject and body of a digest: completions grouped by position, each with its interview URL

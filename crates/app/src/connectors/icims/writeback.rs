@@ -341,7 +341,14 @@ impl Writeback {
              iCIMS contract allows more calls.",
             conn.customer_id
         );
-        mail_admins(&self.icims.db, &conn.org_id, &subject, &text, &format!("icims-budget/{}/{day}", conn.id.as_str())).await
+        mail_admins(
+            &self.icims.db,
+            &conn.org_id,
+            &subject,
+            &text,
+            &format!("icims-budget/{}/{day}", conn.id.as_str()),
+        )
+        .await
     }
 
     /// Tells the organisation's admins that a write-back was parked, with iCIMS's own words.
