@@ -83,6 +83,11 @@ impl App {
             .with(Arc::new(ExpireUpload {
                 uploads: uploads.clone(),
             }))
+            .with(Arc::new(shortlist_app::uploads::ProbeMedia::new(
+                db.clone(),
+                media.clone(),
+                None,
+            )))
             .with(Arc::new(InvitationMail {
                 recruiting: recruiting.clone(),
                 mailer: mailer.clone(),

@@ -22,6 +22,7 @@ pub mod positions;
 pub mod review;
 pub mod sessions;
 pub mod settings;
+pub mod take_probe;
 pub mod templates;
 pub mod uploads;
 pub mod users;

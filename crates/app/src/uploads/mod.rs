@@ -9,10 +9,12 @@
 
 mod expiry;
 mod patch;
+mod probe;
 pub mod rules;
 
 pub use expiry::{EXPIRE_KIND, ExpireUpload};
 pub use patch::PatchRequest;
+pub use probe::{PROBE_KIND, ProbeMedia, poster_key, probe_job};
 
 use crate::clock::Clock;
 use crate::recruiting::invitations::LIVE;

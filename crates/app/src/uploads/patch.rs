@@ -455,6 +455,8 @@ impl Holder<'_> {
             return Err(UploadError::Locked);
         }
         let replaced = store::upsert_take(&mut tx, &take).await?;
+        let org = shortlist_domain::OrgId::parse(&self.row.org_id).map_err(internal)?;
+        shortlist_store::jobs::enqueue(&mut tx, &super::probe_job(&org, &self.row.id, &take)).await?;
         tx.commit().await?;
         self.pending.clear();
         self.committed = length;
