@@ -9,6 +9,8 @@ mod common;
 mod tus_support;
 
 use common::{TestApp, eventually};
+use shortlist_app::interview::Access;
+use shortlist_app::interview::answers::AnswerInput;
 use shortlist_store::take_probe;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -85,13 +87,24 @@ async fn a_take_gets_duration_and_poster(streamed: bool) {
     let tus = Tus::new(&app, &i.token);
     let loc = tus.video(bytes.len(), 1).await;
     tus.patch_ok(&loc, 0, &bytes).await;
+    // The candidate submits the take, so reviewers see it.
+    let iv = &app.app.interviews;
+    let session = || async {
+        match iv.access(&i.token).await.unwrap() {
+            Access::Open(s) => *s,
+            other => panic!("link not open: {other:?}"),
+        }
+    };
+    iv.consent(&session().await).await.unwrap();
+    iv.answer(&session().await, "q1", AnswerInput::Take(1)).await.unwrap();
 
     let db = app.app.db.clone();
     let probe = eventually(Duration::from_secs(60), || {
         let db = db.clone();
         let inv = i.invitation.clone();
+        let org = i.api.org.as_str().to_string();
         async move {
-            let p = take_probe::get(&db, &inv, "q1", 1).await.unwrap()?;
+            let p = take_probe::get(&db, &org, &inv, "q1", 1).await.unwrap()?;
             p.duration_ms.is_some().then_some(p)
         }
     })
@@ -107,6 +120,28 @@ async fn a_take_gets_duration_and_poster(streamed: bool) {
         "not a JPEG: {:02x?}",
         &jpeg[..4.min(jpeg.len())]
     );
+
+    // The reviewer's page shows the length and uses the poster, served behind the take's check.
+    let inv = &i.invitation;
+    let html = i
+        .api
+        .c
+        .get(app.url(&format!("/interviews/{inv}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let url = format!("/invitations/{inv}/takes/q1/1/poster");
+    assert!(html.contains(&format!("poster=\"{url}\"")), "{html}");
+    assert!(html.contains("Length 0:02"), "{html}");
+    let r = i.api.c.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.bytes().await.unwrap() == jpeg, "the stored poster");
+    let anonymous = common::client().get(app.url(&url)).send().await.unwrap();
+    assert_ne!(anonymous.status(), reqwest::StatusCode::OK);
 }
 
 #[tokio::test]

@@ -10,10 +10,10 @@ pub struct TakeProbe {
 }
 
 /// The take's key and what is known of it, or None when the take does not exist.
-pub async fn get(db: &Db, inv: &str, question: &str, take: i32) -> Result<Option<TakeProbe>, sqlx::Error> {
+pub async fn get(db: &Db, org: &str, inv: &str, question: &str, take: i32) -> Result<Option<TakeProbe>, sqlx::Error> {
     let sql = "SELECT media_key, duration_ms, poster_key FROM answer_takes \
-               WHERE invitation_id = $1 AND question_id = $2 AND take = $3";
-    on_db!(db, p => sqlx::query_as(sql).bind(inv).bind(question).bind(take).fetch_optional(p).await)
+               WHERE org_id = $1 AND invitation_id = $2 AND question_id = $3 AND take = $4";
+    on_db!(db, p => sqlx::query_as(sql).bind(org).bind(inv).bind(question).bind(take).fetch_optional(p).await)
 }
 
 /// Records the probe's findings, only if the take still holds the probed object (a replacement

@@ -182,11 +182,11 @@ impl JobHandler for ProbeMedia {
     }
 
     async fn run(&self, job: &JobInput) -> Result<(), JobError> {
-        let (_, inv) = job.invitation()?;
+        let (org, inv) = job.invitation()?;
         let question = field(job, "question_id");
         let key = field(job, "media_key");
         let take = job.payload.get("take").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
-        let now = take_probe::get(&self.db, inv.as_str(), question, take)
+        let now = take_probe::get(&self.db, org.as_str(), inv.as_str(), question, take)
             .await
             .map_err(JobError::retry)?;
         if now.is_none_or(|t| t.media_key != key) {

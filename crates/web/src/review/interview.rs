@@ -28,6 +28,9 @@ pub struct QuestionLine {
     pub media_url: String,
     /// Play with an audio element (audio answers, and video in anonymised share links).
     pub audio: bool,
+    /// The take's length as m:ss, and its poster image; empty until the media probe ran.
+    pub duration: String,
+    pub poster_url: String,
     pub options: Vec<Opt>,
     pub my_note: String,
 }
@@ -111,6 +114,8 @@ pub fn page_of(
             QuestionLine {
                 media_url: q.take.map(|t| format!("{media_base}/{}/{t}", q.id)).unwrap_or_default(),
                 audio: q.kind == "audio" || (anonymised && q.kind == "video"),
+                duration: String::new(),
+                poster_url: String::new(),
                 options: options(
                     &LEVELS,
                     &r.and_then(|r| r.rating).map(|n| n.to_string()).unwrap_or_default(),
@@ -180,7 +185,8 @@ async fn member_page(
     let r = &s.review.service;
     let v = r.interview(&a.org_id, inv, &Viewer::Member(a.clone())).await?;
     let e = r.evaluations(a, inv).await?;
-    let (questions, eval, candidate) = page_of(v.clone(), Some(&e), &format!("/invitations/{inv}/takes"), false);
+    let (mut questions, eval, candidate) = page_of(v.clone(), Some(&e), &format!("/invitations/{inv}/takes"), false);
+    add_probes(s, &a.org_id, inv, &mut questions).await?;
     let p = InterviewPage {
         csrf: u.csrf_token.clone(),
         signed_in: true,
@@ -258,7 +264,8 @@ pub async fn with_key(
     };
     let v = s.review.service.interview(&org, &inv, &Viewer::Key).await?;
     let base = format!("/interviews/{inv}/{key}");
-    let (questions, _, candidate) = page_of(v.clone(), None, &format!("{base}/takes"), false);
+    let (mut questions, _, candidate) = page_of(v.clone(), None, &format!("{base}/takes"), false);
+    add_probes(&s, &org, &inv, &mut questions).await?;
     let p = InterviewPage {
         csrf: String::new(),
         signed_in: false,
@@ -343,4 +350,32 @@ pub async fn evaluate(
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+/// Fills in each take's duration and, for video, its poster (served next to the take's own
+/// route, behind the same access check), from what the `media.probe` job recorded.
+async fn add_probes(
+    s: &WebState,
+    org: &OrgId,
+    inv: &InvitationId,
+    lines: &mut [QuestionLine],
+) -> Result<(), PageError> {
+    for l in lines
+        .iter_mut()
+        .filter(|l| !l.media_url.is_empty() && l.q.kind != "file_upload")
+    {
+        let Some(take) = l.q.take else { continue };
+        let probe = shortlist_store::take_probe::get(&s.db, org.as_str(), inv.as_str(), &l.q.id, take)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let Some(p) = probe else { continue };
+        if let Some(ms) = p.duration_ms {
+            let secs = (ms + 500) / 1000;
+            l.duration = format!("{}:{:02}", secs / 60, secs % 60);
+        }
+        if p.poster_key.is_some() && !l.audio {
+            l.poster_url = format!("{}/poster", l.media_url);
+        }
+    }
+    Ok(())
 }

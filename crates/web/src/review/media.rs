@@ -143,3 +143,57 @@ pub async fn share_document(
         .map_err(|e| PageError(e).into_response())?;
     Ok(media_response(&ct, bytes))
 }
+
+/// The poster JPEG of `row`, if the media probe made one for this very object.
+async fn poster(s: &WebState, row: &TakeRow) -> Result<Response, PageError> {
+    let internal = |e: String| PageError(AppError::Internal(anyhow::anyhow!(e)));
+    let probe = shortlist_store::take_probe::get(&s.db, &row.org_id, &row.invitation_id, &row.question_id, row.take)
+        .await
+        .map_err(|e| internal(e.to_string()))?;
+    let key = probe
+        .filter(|p| p.media_key == row.media_key)
+        .and_then(|p| p.poster_key)
+        .ok_or(AppError::NotFound)?;
+    let bytes = match s.recruiting.media.get(&key).await {
+        Ok(b) => b,
+        Err(e) if e.is_not_found() => return Err(AppError::NotFound.into()),
+        Err(e) => return Err(internal(e.to_string())),
+    };
+    let mut resp = (StatusCode::OK, Body::from(bytes)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+/// The poster behind the same check as [`key_take`].
+pub async fn key_poster(
+    State(s): State<WebState>,
+    jar: CookieJar,
+    Path((id, key, question, take)): Path<(String, String, String, i32)>,
+) -> Result<Response, PageError> {
+    let inv = inv_id(&id)?;
+    let org = key_org(&s, &jar, &inv, &key).await?;
+    let row = s.review.service.take(&org, &inv, &Viewer::Key, &question, take).await?;
+    poster(&s, &row).await
+}
+
+/// The poster for a signed-in member, behind the same check as the member's take route.
+pub async fn member_poster(
+    State(s): State<WebState>,
+    PageActor(a, _): PageActor,
+    Path((id, question, take)): Path<(String, String, i32)>,
+) -> Result<Response, PageError> {
+    let inv = inv_id(&id)?;
+    let takes = s
+        .uploads
+        .takes_for(&a.org_id, &inv)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let row = takes
+        .into_iter()
+        .find(|t| t.question_id == question && t.take == take)
+        .ok_or(AppError::NotFound)?;
+    poster(&s, &row).await
+}
