@@ -58,8 +58,9 @@ pub struct CommonArgs {
         global = true
     )]
     pub log_format: LogFormat,
-    /// Secret that signs candidate links (at least 32 characters). Every instance of one
-    /// installation needs the same value. [default: generated once into <data dir>/secret.key]
+    /// Secret that signs candidate and interview links and seals stored secrets (at least 32
+    /// characters). Every instance of one installation needs the same value.
+    /// [default: generated once into <data dir>/secret.key]
     #[arg(long, env = "SHORTLIST_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
     /// Argon2id memory cost in KiB (lower only for tests).

@@ -47,6 +47,10 @@ async fn http_only_and_worker_only_instances_cooperate() {
             data.path().join(dir).display().to_string(),
             "--argon2-m-kib".into(),
             "64".into(),
+            // Instances of one installation share the secret key, as deployments must: what one
+            // instance seals (the VAPID key made at first start) the others have to open.
+            "--secret-key".into(),
+            "scale-out-test-secret-key-0123456789abcdef".into(),
         ]
     };
     // Accounts are created through the same composition root the binary uses.

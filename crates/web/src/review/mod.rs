@@ -46,7 +46,10 @@ pub fn routes() -> Router<WebState> {
     let capability = Router::new()
         .route("/interviews/{id}/{key}", get(interview::with_key))
         .route("/interviews/{id}/{key}/takes/{question}/{take}", get(media::key_take))
-        .route("/interviews/{id}/{key}/takes/{question}/{take}/poster", get(media::key_poster))
+        .route(
+            "/interviews/{id}/{key}/takes/{question}/{take}/poster",
+            get(media::key_poster),
+        )
         .route("/interviews/{id}/{key}/documents/{n}", get(media::key_document))
         .route("/s/{token}", get(share::list).post(share::code))
         .route("/s/{token}/{inv}", get(share::candidate))
@@ -69,7 +72,10 @@ pub fn routes() -> Router<WebState> {
         .route("/interviews/{id}/evaluation", post(interview::evaluate))
         .route("/interviews/{id}/report", get(reports::report))
         .route("/interviews/{id}/documents/{n}", get(media::member_document))
-        .route("/invitations/{id}/takes/{question}/{take}/poster", get(media::member_poster))
+        .route(
+            "/invitations/{id}/takes/{question}/{take}/poster",
+            get(media::member_poster),
+        )
         .route("/reviews", get(lists::waiting))
         .route("/positions/{id}/review", get(lists::board))
         .route("/positions/{id}/review.csv", get(reports::csv))
