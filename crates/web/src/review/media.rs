@@ -9,7 +9,7 @@ use crate::WebState;
 use crate::api::media::media_response;
 use crate::auth::PageActor;
 use crate::error::PageError;
-use crate::ui::playback::parse_range;
+use crate::ui::playback::ranged;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,50 +25,6 @@ fn inv_id(raw: &str) -> Result<InvitationId, PageError> {
     InvitationId::parse(raw).map_err(|_| PageError(AppError::NotFound))
 }
 
-/// A take as a (partial) response; browsers seek with Range requests.
-async fn ranged(s: &WebState, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
-    let media = &s.recruiting.media;
-    let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
-    let size = media
-        .object_size(&row.media_key)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let (status, start, end) = match parse_range(range, size) {
-        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
-        Ok(None) => (StatusCode::OK, 0, size.saturating_sub(1)),
-        Err(()) => {
-            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                r.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return Ok(r);
-        }
-    };
-    let bytes = if size == 0 {
-        vec![]
-    } else {
-        media
-            .read_range(&row.media_key, start..end + 1)
-            .await
-            .map_err(internal)?
-    };
-    let mut resp = (status, Body::from(bytes)).into_response();
-    let h = resp.headers_mut();
-    let ct = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_TYPE, ct);
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
-    {
-        h.insert(header::CONTENT_RANGE, v);
-    }
-    Ok(resp)
-}
-
 async fn take_response(
     s: &WebState,
     org: &OrgId,
@@ -79,7 +35,7 @@ async fn take_response(
     headers: &HeaderMap,
 ) -> Result<Response, PageError> {
     let row = s.review.service.take(org, inv, viewer, question, take).await?;
-    ranged(s, &row, headers).await
+    ranged(&s.recruiting.media, &row, headers).await
 }
 
 pub async fn key_take(

@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shortlist_app::AppError;
 use shortlist_domain::InvitationId;
+use shortlist_store::media::MediaStore;
+use shortlist_store::uploads::TakeRow;
 
 /// Parses `bytes=start-end`, `bytes=start-` and `bytes=-suffix` against a file of `size` bytes.
 /// `Err(())` means unsatisfiable (416); `Ok(None)` means "send everything".
@@ -58,10 +60,15 @@ pub async fn take(
         .into_iter()
         .find(|t| t.question_id == question && t.take == take)
         .ok_or(AppError::NotFound)?;
+    ranged(&s.uploads.media, &row, &headers).await
+}
+
+/// A stored take as a (partial) response: 206 with only the requested bytes read from the store
+/// for a single range, 416 for an unsatisfiable one, the whole file otherwise. Shared by the
+/// member route here and the read-only views (interview key, share links).
+pub(crate) async fn ranged(media: &MediaStore, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
     let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
-    let size = s
-        .uploads
-        .media
+    let size = media
         .object_size(&row.media_key)
         .await
         .map_err(internal)?
@@ -81,8 +88,7 @@ pub async fn take(
     let bytes = if size == 0 {
         vec![]
     } else {
-        s.uploads
-            .media
+        media
             .read_range(&row.media_key, start..end + 1)
             .await
             .map_err(internal)?
@@ -93,7 +99,7 @@ pub async fn take(
     h.insert(header::CONTENT_TYPE, ct);
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if status == StatusCode::PARTIAL_CONTENT
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
     {
