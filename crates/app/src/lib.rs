@@ -18,5 +18,6 @@ pub mod review;
 pub mod secrets;
 pub mod tokens;
 pub mod uploads;
+pub mod webhooks;
 
 pub use error::AppError;

@@ -26,6 +26,7 @@ pub mod take_probe;
 pub mod templates;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Db, DbError, Tx};
 pub use media::MediaStore;
