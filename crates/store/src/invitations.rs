@@ -180,7 +180,7 @@ pub async fn set_delivery(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub kind: String,
     pub from_state: Option<String>,

@@ -74,7 +74,7 @@ pub async fn linked_templates(db: &Db, org: &OrgId, pos: &PositionId) -> Result<
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ExternalRef {
     pub ats_kind: String,
     /// Empty when the organisation has one connection of this kind.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use shortlist_domain::{Email, PositionId};
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowResult {
     /// 1-based row number in the request or file.
     pub row: usize,

@@ -16,7 +16,7 @@ use shortlist_store::{Tx, positions, settings, templates};
 /// States in which an invitation still leads somewhere for the candidate.
 pub const LIVE: [&str; 5] = ["created", "sent", "opened", "started", "failed"];
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct InviteRequest {
     pub email: String,
     #[serde(default)]
@@ -42,7 +42,7 @@ pub struct InviteRequest {
     pub return_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvitationView {
     pub id: String,
     pub state: String,
@@ -64,20 +64,20 @@ pub struct InvitationView {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CandidateRef {
     pub id: String,
     pub email: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ref {
     pub id: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplateRef {
     pub id: String,
     pub key: String,

@@ -15,7 +15,7 @@ pub const PLACEHOLDERS: [&str; 6] = [
     "expires_at",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct EmailTemplate {
     pub subject: String,
     pub text_body: String,

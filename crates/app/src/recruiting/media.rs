@@ -102,7 +102,7 @@ impl MediaKind {
 }
 
 /// An uploaded file as the API reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MediaRef {
     pub media_key: String,
     pub content_type: String,

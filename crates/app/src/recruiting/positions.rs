@@ -7,7 +7,7 @@ use shortlist_domain::{PositionId, TemplateId, UserId};
 use shortlist_store::positions::{self, ExternalRef, PositionRow};
 use shortlist_store::templates;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PositionView {
     pub id: String,
     pub title: String,
@@ -18,7 +18,7 @@ pub struct PositionView {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Owner {
     pub id: String,
     pub name: String,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shortlist_domain::Role;
 use shortlist_store::settings::{self, OrgSettingsRow};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrgSettings {
     /// Days an invitation stays valid unless the template or the request says otherwise.
     pub default_expiry_days: i32,
@@ -19,7 +19,7 @@ pub struct OrgSettings {
 pub const MAX_REMINDERS: usize = 5;
 pub const MAX_REMINDER_HOURS: u32 = 24 * 365;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EmailTemplateView {
     pub kind: String,
     #[serde(flatten)]

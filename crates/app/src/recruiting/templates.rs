@@ -7,7 +7,7 @@ use shortlist_domain::template::{TemplateExport, TemplateSpec};
 use shortlist_domain::{Slug, TemplateId, TemplateVersionId};
 use shortlist_store::templates::{self, TemplateRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplateView {
     pub id: String,
     pub key: String,
@@ -21,7 +21,7 @@ pub struct TemplateView {
     pub spec: TemplateSpec,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplateSummary {
     pub id: String,
     pub key: String,

@@ -10,7 +10,7 @@ use shortlist_store::invitations as inv;
 use shortlist_store::review as store;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BoardRow {
     pub invitation_id: String,
     pub position_id: String,
@@ -26,7 +26,7 @@ pub struct BoardRow {
     pub mine: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct BoardQuery {
     /// `name`, `state`, `score`, `decision` or `completed` (default).
     #[serde(default)]

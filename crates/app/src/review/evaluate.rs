@@ -19,7 +19,7 @@ pub const MAX_NOTE: usize = 4_000;
 pub const MAX_COMMENT: usize = 10_000;
 pub const DECISIONS: [&str; 3] = ["advance", "hold", "reject"];
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QuestionRating {
     pub question_id: String,
     pub rating: Option<u8>,
@@ -27,14 +27,14 @@ pub struct QuestionRating {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionRating {
     pub criterion_id: String,
     pub rating: u8,
 }
 
 /// What a reviewer submits.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationInput {
     #[serde(default)]
@@ -47,7 +47,7 @@ pub struct EvaluationInput {
     pub decision: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EvaluationView {
     pub reviewer_id: String,
     pub reviewer_name: String,
@@ -60,7 +60,7 @@ pub struct EvaluationView {
 }
 
 /// The evaluations of one invitation as the asking reviewer may see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Evaluations {
     pub mine: Option<EvaluationView>,
     /// Empty while `hidden`.

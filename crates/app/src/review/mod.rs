@@ -27,7 +27,7 @@ pub struct Review {
 }
 
 /// Who may open the interview URL without an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkAccess {
     /// Nobody: the URL asks to sign in (the default).
@@ -54,7 +54,7 @@ impl LinkAccess {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewSettings {
     pub link_access: LinkAccess,
     /// Others' ratings stay hidden until the reviewer submitted their own.

@@ -15,7 +15,7 @@ use shortlist_store::review::share::{self as store, NewShareLink, ShareLinkRow, 
 pub const MAX_DAYS: i64 = 90;
 pub const MAX_CANDIDATES: usize = 200;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShare {
     pub invitation_ids: Vec<String>,
@@ -32,7 +32,7 @@ pub struct NewShare {
     pub access_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ShareLinkView {
     pub id: String,
     pub position_id: String,

@@ -11,7 +11,7 @@ use shortlist_domain::{InvitationId, OrgId, TemplateVersionId};
 use shortlist_store::interviews::AnswerRow;
 use shortlist_store::invitations::{self as inv, InvitationRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InterviewView {
     pub invitation_id: String,
     pub position_id: String,
@@ -30,7 +30,7 @@ pub struct InterviewView {
     pub choice_scored: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuestionView {
     pub id: String,
     /// `video`, `audio`, `text`, `multiple_choice`, `file_upload`.
@@ -49,20 +49,20 @@ pub struct QuestionView {
     pub withheld: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChoiceView {
     pub label: String,
     pub chosen: bool,
     pub correct: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SurveyView {
     pub prompt: String,
     pub answer: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentView {
     pub title: String,
     /// An external link, or None for an uploaded file (served by number, 1-based).

@@ -73,7 +73,7 @@ pub async fn revoke(db: &Db, org: &OrgId, id: &str, at: DateTime<Utc>) -> Result
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ViewRow {
     pub invitation_id: Option<String>,
     pub ip: String,

@@ -18,6 +18,7 @@ use shortlist_app::recruiting::invitations::{InvitationView, InviteOutcome, Invi
 use shortlist_domain::InvitationId;
 use shortlist_store::invitations::EventRow;
 use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -33,7 +34,16 @@ fn inv(raw: &str) -> Result<InvitationId, ApiError> {
     id(raw, InvitationId::parse)
 }
 
-#[derive(Serialize)]
+/// `{id}` of the invitation routes, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct InvitationPath {
+    /// The invitation's id (`inv_…`).
+    id: String,
+}
+
+#[derive(Serialize, ToSchema)]
 struct Invited {
     invitation: InvitationView,
     /// True when this request sent the existing invitation's link again (`resend: true`).
@@ -42,7 +52,19 @@ struct Invited {
     prior_invitations: Vec<InvitationView>,
 }
 
-/// 201 for a new invitation, 200 for an explicit resend, 409 `already_invited` otherwise.
+/// Invite a candidate
+///
+/// 201 for a new invitation, 200 for an explicit resend (`resend: true`), 409 `already_invited`
+/// when the candidate already has a live invitation to this position (the problem names it in
+/// `invitation_id`, `state` and `sent_at`). `metadata` (`candidateId`, `applicationId`,
+/// `user_email` and other string pairs) is kept and returned on every read.
+#[utoipa::path(post, path = "/positions/{id}/invitations", tag = "invitations",
+    params(super::positions::PositionPath), request_body = InviteRequest,
+    responses(
+        (status = 201, description = "Invited: the e-mail is on its way.", body = Invited),
+        (status = 200, description = "The existing invitation's link was sent again.", body = Invited),
+        (status = 409, description = "`already_invited`, `position_closed`, or the same `Idempotency-Key` still running.",
+            body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn invite(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -143,7 +165,7 @@ async fn batch(
     Ok(Json(BatchResult { results, summary }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Detail {
     #[serde(flatten)]
     invitation: InvitationView,
@@ -151,6 +173,9 @@ struct Detail {
     history: Vec<EventRow>,
 }
 
+/// Get an invitation with its history
+#[utoipa::path(get, path = "/invitations/{id}", tag = "invitations", params(InvitationPath),
+    responses((status = 200, description = "The invitation and every change to it.", body = Detail)))]
 async fn show(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -160,6 +185,14 @@ async fn show(
     Ok(Json(Detail { invitation, history }))
 }
 
+/// Resend an invitation
+///
+/// Sends the candidate's link again.
+#[utoipa::path(post, path = "/invitations/{id}/resend", tag = "invitations", params(InvitationPath),
+    responses(
+        (status = 200, description = "Sent again.", body = InvitationView),
+        (status = 409, description = "`not_resendable`: the invitation is finished, cancelled or expired.",
+            body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn resend(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -171,12 +204,23 @@ async fn resend(
 }
 
 /// A new deadline: `expires_at` (RFC 3339) or `days` from now.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Extend {
     expires_at: Option<DateTime<Utc>>,
+    /// 1–365.
+    #[schema(minimum = 1, maximum = 365)]
     days: Option<u32>,
 }
 
+/// Extend an invitation
+///
+/// Sets a new deadline for the candidate.
+#[utoipa::path(post, path = "/invitations/{id}/extend", tag = "invitations", params(InvitationPath),
+    request_body = Extend,
+    responses(
+        (status = 200, description = "The invitation with its new deadline.", body = InvitationView),
+        (status = 409, description = "`not_extendable`: the invitation is finished or cancelled.",
+            body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn extend(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -195,6 +239,14 @@ async fn extend(
     Ok(Json(v))
 }
 
+/// Cancel an invitation
+///
+/// The candidate's link stops working.
+#[utoipa::path(post, path = "/invitations/{id}/cancel", tag = "invitations", params(InvitationPath),
+    responses(
+        (status = 200, description = "Cancelled.", body = InvitationView),
+        (status = 409, description = "`not_cancellable`: the invitation is already finished.",
+            body = crate::api::openapi::Problem, content_type = "application/problem+json")))]
 async fn cancel(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

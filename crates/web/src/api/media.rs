@@ -13,7 +13,8 @@ use axum::{Json, RequestExt, Router};
 use futures::StreamExt;
 use serde::Deserialize;
 use shortlist_app::AppError;
-use shortlist_app::recruiting::media::{MAX_UPLOAD, MediaKind};
+use shortlist_app::recruiting::media::{MAX_UPLOAD, MediaKind, MediaRef};
+use utoipa::IntoParams;
 
 /// A little above the largest upload, so that the per-kind limits decide.
 pub const BODY_LIMIT: usize = (MAX_UPLOAD + 1024 * 1024) as usize;
@@ -24,9 +25,13 @@ pub fn routes() -> Router<WebState> {
         .route("/media/{*key}", get(download))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
+    /// `logo` (PNG, JPEG, SVG, WebP), `intro_video` or `prompt_video` (WebM, MP4, QuickTime) or
+    /// `document` (PDF, images, text, office files).
     #[serde(default)]
+    #[param(required = true, pattern = "^(logo|intro_video|prompt_video|document)$")]
     kind: String,
 }
 
@@ -48,8 +53,15 @@ async fn read_body(req: Request, limit: u64) -> Result<Vec<u8>, AppError> {
     Ok(buf)
 }
 
+/// Upload a file for templates
+///
 /// `POST /media?kind=logo` with the file as the body and its type as Content-Type →
 /// 201 `{media_key, content_type, size}`; put `media_key` into a template.
+#[utoipa::path(post, path = "/media", tag = "media", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The file itself, sent with its own type as Content-Type (image/png, video/webm, application/pdf, …)."),
+    responses((status = 201, description = "Stored.", body = MediaRef,
+        headers(("Location" = String, description = "Where to read the file back.")))))]
 async fn upload(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -83,6 +95,11 @@ async fn upload(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(m)).into_response())
 }
 
+/// Read an uploaded file
+#[utoipa::path(get, path = "/media/{key}", tag = "media",
+    params(("key" = String, Path, description = "The `media_key` the upload answered with (it contains `/`).")),
+    responses((status = 200, description = "The file, with the type it was uploaded as.",
+        content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/*"), (Vec<u8> = "video/*"), (Vec<u8> = "*/*")))))]
 async fn download(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

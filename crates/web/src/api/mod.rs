@@ -7,6 +7,7 @@
 
 mod invitations;
 pub(crate) mod media;
+mod openapi;
 mod partner;
 mod positions;
 mod push;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<WebState> {
         .merge(settings::routes())
         .merge(media::routes())
         .merge(push::routes())
+        .merge(openapi::routes())
 }
 
 /// A JSON body. Unlike axum's `Json`, a rejection is a problem+json naming the field at fault
@@ -144,15 +146,18 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 500;
 
 /// `?limit=&offset=` on list endpoints.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Items per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     #[serde(default)]
     pub offset: usize,
 }
 
 /// One page of a list: `items`, and `next_offset` when there are more.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]

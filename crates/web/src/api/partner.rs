@@ -15,12 +15,13 @@ use shortlist_app::AppError;
 use shortlist_app::recruiting::positions::{NewPosition, PositionView};
 use shortlist_domain::{TemplateId, UserId};
 use shortlist_store::positions::ExternalRef;
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<WebState> {
     Router::new().route("/positions/find-or-create", post(find_or_create))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct FindOrCreate {
     ats_kind: String,
     #[serde(default)]
@@ -33,8 +34,14 @@ struct FindOrCreate {
     template_ids: Vec<String>,
 }
 
+/// Find or create a position by ATS job id
+///
 /// 200 with the position the job id already points to, or 201 with a new one. Two callers
 /// racing on one job id both end with the same position: the id is unique per organisation.
+#[utoipa::path(post, path = "/positions/find-or-create", tag = "positions", request_body = FindOrCreate,
+    responses(
+        (status = 200, description = "The position the job id already points to.", body = PositionView),
+        (status = 201, description = "A new position with that job id.", body = PositionView)))]
 async fn find_or_create(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

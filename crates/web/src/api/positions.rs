@@ -13,6 +13,7 @@ use shortlist_app::AppError;
 use shortlist_app::recruiting::positions::{NewPosition, Owner, PositionView};
 use shortlist_domain::{PositionId, TemplateId, UserId};
 use shortlist_store::positions::{ExternalRef, PositionRow};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -25,8 +26,18 @@ pub(super) fn pos(raw: &str) -> Result<PositionId, ApiError> {
     id(raw, PositionId::parse)
 }
 
+/// `{id}` of the position routes, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(super) struct PositionPath {
+    /// The position's id (`pos_…`).
+    id: String,
+}
+
 /// A list entry: the fields of a position without its links. A lookup by ATS reference
-/// answers with the whole position.
+/// answers with the whole position. (The document names [`Summary`]: a whole position has
+/// every field of it.)
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Item {
@@ -34,7 +45,9 @@ enum Item {
     Full(Box<PositionView>),
 }
 
-#[derive(Serialize)]
+/// A position in a list. A lookup by ATS reference (`ats_kind` and `external_id`) answers with
+/// whole positions, which also carry `template_ids` and `external_refs`.
+#[derive(Serialize, ToSchema)]
 struct Summary {
     id: String,
     title: String,
@@ -114,9 +127,10 @@ struct RefInput {
     external_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Create {
     title: String,
+    /// A user of the organisation (`usr_…`); the caller's user by default.
     owner_id: Option<String>,
     #[serde(default)]
     template_ids: Vec<String>,
@@ -124,6 +138,9 @@ struct Create {
     external_refs: Vec<RefInput>,
 }
 
+/// Create a position
+#[utoipa::path(post, path = "/positions", tag = "positions", request_body = Create,
+    responses((status = 201, description = "The new position.", body = PositionView)))]
 async fn create(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -155,6 +172,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
+/// Get a position
+#[utoipa::path(get, path = "/positions/{id}", tag = "positions", params(PositionPath),
+    responses((status = 200, description = "The position with its templates and ATS references.", body = PositionView)))]
 async fn show(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -163,13 +183,18 @@ async fn show(
     Ok(Json(s.recruiting.position(&who, &pos(&raw)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Patch {
     title: Option<String>,
+    /// `open` or `closed`.
     status: Option<String>,
 }
 
+/// Update a position
+///
 /// Changes the title and/or the status (open, closed); what is left out stays.
+#[utoipa::path(patch, path = "/positions/{id}", tag = "positions", params(PositionPath), request_body = Patch,
+    responses((status = 200, description = "The position as saved.", body = PositionView)))]
 async fn update(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -189,6 +214,12 @@ async fn set_link(s: WebState, who: ApiActor, raw: (String, String), linked: boo
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Link a template to a position
+///
+/// Candidates of the position can then be invited with it.
+#[utoipa::path(put, path = "/positions/{id}/templates/{template_id}", tag = "positions",
+    params(PositionPath, ("template_id" = String, Path, description = "The template's id (`tpl_…`).")),
+    responses((status = 204, description = "Linked.")))]
 async fn link(
     State(s): State<WebState>,
     who: ApiActor,
@@ -197,6 +228,10 @@ async fn link(
     set_link(s, who, raw, true).await
 }
 
+/// Unlink a template from a position
+#[utoipa::path(delete, path = "/positions/{id}/templates/{template_id}", tag = "positions",
+    params(PositionPath, ("template_id" = String, Path, description = "The template's id (`tpl_…`).")),
+    responses((status = 204, description = "Unlinked.")))]
 async fn unlink(
     State(s): State<WebState>,
     who: ApiActor,

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use shortlist_app::AppError;
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -18,24 +19,43 @@ pub fn routes() -> Router<WebState> {
         .route("/push/subscriptions", post(subscribe).delete(unsubscribe))
 }
 
-async fn key(State(s): State<WebState>, ApiActor(_): ApiActor) -> Result<Json<serde_json::Value>, ApiError> {
-    let k = s.notifier.vapid.as_ref().ok_or(ApiError(AppError::NotFound))?;
-    Ok(Json(serde_json::json!({ "public_key": k.public_key() })))
+/// The server's public VAPID key
+#[derive(serde::Serialize, ToSchema)]
+struct PublicKey {
+    /// The `applicationServerKey` for `pushManager.subscribe`, base64url.
+    public_key: String,
 }
 
-#[derive(Deserialize)]
+/// Get the Web Push key
+///
+/// 404 when the server has no VAPID key configured.
+#[utoipa::path(get, path = "/push/key", tag = "push",
+    responses((status = 200, description = "The key.", body = PublicKey)))]
+async fn key(State(s): State<WebState>, ApiActor(_): ApiActor) -> Result<Json<PublicKey>, ApiError> {
+    let k = s.notifier.vapid.as_ref().ok_or(ApiError(AppError::NotFound))?;
+    Ok(Json(PublicKey {
+        public_key: k.public_key().to_string(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct Keys {
     p256dh: String,
     auth: String,
 }
 
 /// The JSON of a browser's `PushSubscription` (`subscription.toJSON()`).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Subscription {
     endpoint: String,
     keys: Keys,
 }
 
+/// Subscribe this browser to push notifications
+///
+/// For callers acting as a user (not an organisation key): the notifications are the user's.
+#[utoipa::path(post, path = "/push/subscriptions", tag = "push", request_body = Subscription,
+    responses((status = 201, description = "Subscribed.")))]
 async fn subscribe(
     State(s): State<WebState>,
     ApiActor(a): ApiActor,
@@ -47,11 +67,14 @@ async fn subscribe(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Endpoint {
     endpoint: String,
 }
 
+/// Unsubscribe a browser
+#[utoipa::path(delete, path = "/push/subscriptions", tag = "push", request_body = Endpoint,
+    responses((status = 204, description = "Unsubscribed.")))]
 async fn unsubscribe(
     State(s): State<WebState>,
     ApiActor(a): ApiActor,

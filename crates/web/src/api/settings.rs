@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use shortlist_app::recruiting::mail::EmailTemplate;
 use shortlist_app::recruiting::settings::{EmailTemplateView, OrgSettings};
+use utoipa::IntoParams;
 
 pub fn routes() -> Router<WebState> {
     Router::new().route("/settings", get(show).put(update)).route(
@@ -17,11 +18,27 @@ pub fn routes() -> Router<WebState> {
     )
 }
 
+/// `{kind}` of the e-mail template routes, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct KindPath {
+    /// `invitation`, `reminder` or `resend`.
+    kind: String,
+}
+
+/// Get the organisation's invitation settings
+#[utoipa::path(get, path = "/settings", tag = "settings",
+    responses((status = 200, description = "Default expiry and reminder schedule.", body = OrgSettings)))]
 async fn show(State(s): State<WebState>, ApiActor(who): ApiActor) -> Result<Json<OrgSettings>, ApiError> {
     Ok(Json(s.recruiting.org_settings(&who).await?))
 }
 
+/// Change the organisation's invitation settings
+///
 /// Administrators only.
+#[utoipa::path(put, path = "/settings", tag = "settings", request_body = OrgSettings,
+    responses((status = 200, description = "The settings as saved.", body = OrgSettings)))]
 async fn update(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -30,8 +47,12 @@ async fn update(
     Ok(Json(s.recruiting.update_org_settings(&who, &body).await?))
 }
 
+/// Get an e-mail template
+///
 /// The organisation's wording, or the built-in one (`customised: false`), with the
 /// placeholders it may use.
+#[utoipa::path(get, path = "/email-templates/{kind}", tag = "settings", params(KindPath),
+    responses((status = 200, description = "The wording in use.", body = EmailTemplateView)))]
 async fn email_template(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -40,6 +61,11 @@ async fn email_template(
     Ok(Json(s.recruiting.email_template(&who, &kind).await?))
 }
 
+/// Write an e-mail template
+///
+/// `{{placeholder}}`s are filled in when the e-mail is sent; unknown ones are refused.
+#[utoipa::path(put, path = "/email-templates/{kind}", tag = "settings", params(KindPath), request_body = EmailTemplate,
+    responses((status = 200, description = "The wording as saved.", body = EmailTemplateView)))]
 async fn put_email_template(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -49,7 +75,11 @@ async fn put_email_template(
     Ok(Json(s.recruiting.put_email_template(&who, &kind, &body).await?))
 }
 
+/// Reset an e-mail template
+///
 /// Back to the built-in wording.
+#[utoipa::path(delete, path = "/email-templates/{kind}", tag = "settings", params(KindPath),
+    responses((status = 200, description = "The built-in wording.", body = EmailTemplateView)))]
 async fn reset_email_template(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

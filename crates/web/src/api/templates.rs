@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use shortlist_app::recruiting::templates::{TemplateSummary, TemplateView};
 use shortlist_domain::TemplateId;
 use shortlist_domain::template::{TemplateExport, TemplateSpec};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -60,6 +61,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(t)))
 }
 
+/// Get a template
+///
+/// The template with its current content.
+#[utoipa::path(get, path = "/templates/{id}", tag = "templates", params(TemplatePath),
+    responses((status = 200, description = "The template.", body = TemplateView)))]
 async fn show(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -68,6 +74,10 @@ async fn show(
     Ok(Json(s.recruiting.template(&who, &tpl(&raw)?).await?))
 }
 
+/// Get a template by its key
+#[utoipa::path(get, path = "/templates/by-key/{key}", tag = "templates",
+    params(("key" = String, Path, description = "The template's key.")),
+    responses((status = 200, description = "The template.", body = TemplateView)))]
 async fn by_key(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -76,12 +86,17 @@ async fn by_key(
     Ok(Json(s.recruiting.template_by_key(&who, &key).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Update {
     spec: TemplateSpec,
 }
 
-/// Saves new content. `version` in the answer went up if invitations use the previous one.
+/// Replace a template's content
+///
+/// Saves new content. `version` in the answer went up if invitations use the previous one
+/// (they keep the version they were sent with).
+#[utoipa::path(put, path = "/templates/{id}", tag = "templates", params(TemplatePath), request_body = Update,
+    responses((status = 200, description = "The template as saved.", body = TemplateView)))]
 async fn update(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -91,7 +106,7 @@ async fn update(
     Ok(Json(s.recruiting.update_template(&who, &tpl(&raw)?, body.spec).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Archived {
     id: String,
     archived: bool,
@@ -106,6 +121,12 @@ async fn set_archived(s: WebState, who: ApiActor, raw: &str, archived: bool) -> 
     }))
 }
 
+/// Archive a template
+///
+/// An archived template is hidden from lists and cannot be used for new invitations; existing
+/// invitations go on.
+#[utoipa::path(post, path = "/templates/{id}/archive", tag = "templates", params(TemplatePath),
+    responses((status = 200, description = "Archived.", body = Archived)))]
 async fn archive(
     State(s): State<WebState>,
     who: ApiActor,
@@ -114,6 +135,9 @@ async fn archive(
     set_archived(s, who, &raw, true).await
 }
 
+/// Unarchive a template
+#[utoipa::path(post, path = "/templates/{id}/unarchive", tag = "templates", params(TemplatePath),
+    responses((status = 200, description = "In use again.", body = Archived)))]
 async fn unarchive(
     State(s): State<WebState>,
     who: ApiActor,
@@ -122,7 +146,12 @@ async fn unarchive(
     set_archived(s, who, &raw, false).await
 }
 
+/// Export a template
+///
 /// The template as a file (`<key>.json`) to keep in version control or import elsewhere.
+#[utoipa::path(get, path = "/templates/{id}/export", tag = "templates", params(TemplatePath),
+    responses((status = 200, description = "The export file.", body = TemplateExport,
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"<key>.json\"`")))))]
 async fn export(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -142,11 +171,18 @@ async fn export(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
+    /// Import under this key instead of the file's.
     key: Option<String>,
 }
 
+/// Import a template
+///
+/// Creates a template from an export file.
+#[utoipa::path(post, path = "/templates/import", tag = "templates", params(ImportQuery), request_body = TemplateExport,
+    responses((status = 201, description = "The new template.", body = TemplateView)))]
 async fn import(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

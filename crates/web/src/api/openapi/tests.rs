@@ -1,0 +1,170 @@
+//! The document covers every /api/v1 route. The routes are read from the router sources (every
+//! `.route(...)` in `api/`, `review/api.rs` and `auth.rs`'s `api_routes`), so a new endpoint
+//! without an entry fails here.
+
+use super::document;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Routes of this module, about the document itself.
+const SELF: [&str; 2] = ["/openapi.json", "/docs"];
+
+/// `(METHOD, /path/{param})` of every `.route("…", get(…).post(…))` call in `src`.
+fn routes_in(src: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut rest = src;
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        // The call's arguments: up to the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        let call = &rest[..end];
+        let Some(path) = call.split('"').nth(1) else { continue };
+        // `{*key}` (axum's rest-of-path) is `{key}` in OpenAPI.
+        let path = path.replace("{*", "{");
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let mut from = 0;
+            while let Some(i) = call[from..].find(&format!("{method}(")) {
+                let i = from + i;
+                let before = call[..i].chars().last();
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    out.push((method.to_uppercase(), path.clone()));
+                }
+                from = i + method.len();
+            }
+        }
+    }
+    out
+}
+
+fn read(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn api_routes() -> BTreeSet<(String, String)> {
+    let mut srcs = vec![];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    for e in std::fs::read_dir(&dir).expect("src/api") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "rs") {
+            srcs.push(std::fs::read_to_string(&p).expect("source"));
+        }
+    }
+    srcs.push(read("review/api.rs"));
+    let auth = read("auth.rs");
+    let start = auth.find("pub fn api_routes").expect("auth::api_routes");
+    let body = &auth[start..];
+    srcs.push(body[..body.find("\n}").unwrap_or(body.len())].to_string());
+    srcs.iter()
+        .flat_map(|s| routes_in(s))
+        .filter(|(_, p)| !SELF.contains(&p.as_str()))
+        .collect()
+}
+
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_route_reader_reads_routes() {
+    let src = r#"Router::new().route("/a/{id}", get(show).patch(update))
+        .route(
+            "/b/{*key}", post(upload).layer(DefaultBodyLimit::max(LIMIT)))"#;
+    assert_eq!(
+        routes_in(src),
+        vec![
+            ("GET".into(), "/a/{id}".into()),
+            ("PATCH".into(), "/a/{id}".into()),
+            ("POST".into(), "/b/{key}".into()),
+        ]
+    );
+}
+
+#[test]
+fn every_route_is_documented_and_nothing_else() {
+    let routes = api_routes();
+    assert!(routes.len() > 40, "too few routes found: {routes:?}");
+    let doc = documented(&document());
+    let missing: Vec<_> = routes.difference(&doc).collect();
+    let extra: Vec<_> = doc.difference(&routes).collect();
+    assert!(missing.is_empty(), "routes without an OpenAPI entry: {missing:?}");
+    assert!(extra.is_empty(), "OpenAPI entries without a route: {extra:?}");
+}
+
+#[test]
+fn the_document_is_openapi_3_1_with_summaries_and_problems() {
+    let doc = document();
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1.")),
+        "{}",
+        doc["openapi"]
+    );
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let what = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{what}: no summary"
+            );
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{what}: no tag");
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{what}: no success answer"
+            );
+            assert!(responses.contains_key("401"), "{what}: no 401");
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{what}: no 404");
+            }
+            if method == "post" {
+                let idem = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p.to_string().contains("IdempotencyKey")));
+                assert!(idem, "{what}: no Idempotency-Key");
+            }
+        }
+    }
+    let problem = &doc["components"]["schemas"]["Problem"]["properties"];
+    for field in ["type", "title", "status", "detail", "code", "errors"] {
+        assert!(problem.get(field).is_some(), "Problem lacks {field}");
+    }
+    let schemes = doc["components"]["securitySchemes"].as_object().expect("schemes");
+    assert_eq!(schemes.len(), 4);
+}
+
+#[test]
+fn the_reference_page_renders_every_operation() {
+    use askama::Template;
+    let doc = document();
+    let html = super::page::build(&doc).render().expect("page");
+    for (path, _) in doc["paths"].as_object().expect("paths") {
+        assert!(html.contains(&format!("<code>{path}</code>")), "{path} not on the page");
+    }
+    assert!(html.contains("id=\"schema-Problem\""));
+    assert!(html.contains("X-Shortlist-Partner-Authorization"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://cdn"),
+        "no outside assets"
+    );
+}
