@@ -190,6 +190,14 @@ impl App {
             credentials: self.credentials.clone(),
             api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
+            operators: Arc::new(
+                serve
+                    .operator_emails
+                    .iter()
+                    .map(|e| e.trim().to_lowercase())
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+            ),
             public_origin,
         }
     }

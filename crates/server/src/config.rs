@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// On shutdown, seconds to let running jobs finish before releasing them.
     #[arg(long, env = "SHORTLIST_SHUTDOWN_GRACE_SECS", default_value_t = 20.0)]
     pub shutdown_grace_secs: f64,
+    /// E-mails of administrators who operate this installation: they see the partner admin
+    /// page (/admin/partners) and review partners there, like the `admin partner` CLI.
+    #[arg(long, env = "SHORTLIST_OPERATOR_EMAILS", value_delimiter = ',')]
+    pub operator_emails: Vec<String>,
     /// Sign-in attempts per minute per client address.
     #[arg(long, env = "SHORTLIST_LOGIN_LIMIT_PER_IP", default_value_t = 20)]
     pub login_limit_per_ip: u32,

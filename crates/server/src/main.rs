@@ -39,9 +39,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve::run(&common, &args, app, None, token).await
         }
         Command::Demo(demo) => {
-            let args = demo.serve;
+            let mut args = demo.serve;
             let app = App::build(&common, &args).await?;
             let (email, password) = shortlist::demo::seed_demo(&common, &app).await?;
+            // The demo's admin operates the demo installation, so the partner page is there too.
+            args.operator_emails.push(email.clone());
             let sim = match demo.no_sim {
                 true => None,
                 false => Some(shortlist::demo::start_icims_sim(&common, &app, demo.sim_port).await?),

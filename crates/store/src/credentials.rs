@@ -39,6 +39,17 @@ pub struct NewSecret<'a> {
 /// Inserts a partner, the organisations it may serve, its first secret and the audit row, in one
 /// transaction.
 pub async fn create_partner(db: &Db, p: &PartnerRow, orgs: &[OrgId], secret_hash: &str) -> Result<(), sqlx::Error> {
+    create_partner_by(db, p, orgs, secret_hash, "admin").await
+}
+
+/// [`create_partner`] with the audit row naming who registered it.
+pub async fn create_partner_by(
+    db: &Db,
+    p: &PartnerRow,
+    orgs: &[OrgId],
+    secret_hash: &str,
+    actor: &str,
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let sql = format!("INSERT INTO partners ({PARTNER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
     on_tx!(&mut tx, c => sqlx::query(&sql).bind(&p.id).bind(&p.name).bind(&p.contact).bind(&p.partner_key)
@@ -49,7 +60,7 @@ pub async fn create_partner(db: &Db, p: &PartnerRow, orgs: &[OrgId], secret_hash
         on_tx!(&mut tx, c => sqlx::query(sql).bind(&p.id).bind(org.as_str()).execute(c).await?.rows_affected());
     }
     insert_secret(&mut tx, &p.id, secret_hash, p.created_at).await?;
-    audit(&mut tx, &p.id, "admin", "created", None, Some(&p.status), "").await?;
+    audit(&mut tx, &p.id, actor, "created", None, Some(&p.status), "").await?;
     tx.commit().await
 }
 
@@ -106,6 +117,57 @@ pub async fn set_status(db: &Db, partner: &str, to: &str, actor: &str) -> Result
     audit(&mut tx, partner, actor, "status", Some(&from), Some(to), "").await?;
     tx.commit().await?;
     Ok(Some(from))
+}
+
+/// Moves a partner from `from` to `to` only if it is still in `from` (so two reviewers acting at
+/// once cannot skip a step), with the reviewer's note in the audit row. `false`: it was not.
+pub async fn set_status_noted(
+    db: &Db,
+    partner: &str,
+    from: &str,
+    to: &str,
+    actor: &str,
+    note: &str,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let sql = "UPDATE partners SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2";
+    let n = on_tx!(&mut tx, c => sqlx::query(sql).bind(partner).bind(from).bind(to).bind(crate::now())
+        .execute(c).await?.rows_affected());
+    if n == 1 {
+        audit(&mut tx, partner, actor, "status", Some(from), Some(to), note).await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
+/// The whole policy at once, including the organisations served, audited with who changed it.
+pub struct PolicyChange<'a> {
+    pub scopes: &'a str,
+    pub rate_per_sec: i32,
+    pub rate_burst: i32,
+    pub ip_allow: &'a str,
+    pub orgs: &'a [OrgId],
+    pub actor: &'a str,
+    pub detail: &'a str,
+}
+
+pub async fn set_policy_and_orgs(db: &Db, partner: &str, p: &PolicyChange<'_>) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let sql = "UPDATE partners SET scopes = $2, rate_per_sec = $3, rate_burst = $4, ip_allow = $5, updated_at = $6 \
+               WHERE id = $1";
+    let n = on_tx!(&mut tx, c => sqlx::query(sql).bind(partner).bind(p.scopes).bind(p.rate_per_sec)
+        .bind(p.rate_burst).bind(p.ip_allow).bind(crate::now()).execute(c).await?.rows_affected());
+    if n == 1 {
+        let sql = "DELETE FROM partner_orgs WHERE partner_id = $1";
+        on_tx!(&mut tx, c => sqlx::query(sql).bind(partner).execute(c).await?.rows_affected());
+        for org in p.orgs {
+            let sql = "INSERT INTO partner_orgs (partner_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+            on_tx!(&mut tx, c => sqlx::query(sql).bind(partner).bind(org.as_str()).execute(c).await?.rows_affected());
+        }
+        audit(&mut tx, partner, p.actor, "policy", None, None, p.detail).await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
 }
 
 /// Policy: scopes, rate, IP allow-list. Audited like a status change.

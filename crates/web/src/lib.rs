@@ -57,6 +57,9 @@ pub struct WebState {
     pub public_origin: String,
     /// Session cookies get `Secure` when the public URL is https.
     pub secure_cookies: bool,
+    /// Lower-cased e-mails of the installation's operators (SHORTLIST_OPERATOR_EMAILS): the
+    /// administrators among them see /admin/partners.
+    pub operators: Arc<Vec<String>>,
 }
 
 /// The whole HTTP application.

@@ -75,6 +75,11 @@ fn bad_policy(field: &str) -> impl Fn(String) -> AppError + '_ {
 
 impl Credentials {
     pub async fn create_partner(&self, n: NewPartner<'_>) -> Result<IssuedPartner, AppError> {
+        self.create_partner_by(n, "admin").await
+    }
+
+    /// [`Self::create_partner`] with the audit trail naming who registered it.
+    pub async fn create_partner_by(&self, n: NewPartner<'_>, actor: &str) -> Result<IssuedPartner, AppError> {
         let name = n.name.trim();
         if name.is_empty() || name.len() > 200 {
             return Err(AppError::field(
@@ -102,7 +107,7 @@ impl Credentials {
             updated_at: now,
         };
         let secret = tokens::generate("psk");
-        store::create_partner(&self.db, &row, &n.orgs, &tokens::hash(&secret)).await?;
+        store::create_partner_by(&self.db, &row, &n.orgs, &tokens::hash(&secret), actor).await?;
         let orgs = n.orgs.iter().map(ToString::to_string).collect();
         Ok(IssuedPartner {
             partner: PartnerView::of(row, orgs),

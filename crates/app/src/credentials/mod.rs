@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod policy;
+pub mod review;
 
 pub use policy::{Policy, Scopes};
 
@@ -257,6 +258,7 @@ pub struct PartnerView {
     pub rate_burst: i32,
     pub ip_allow: String,
     pub orgs: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl PartnerView {
@@ -272,6 +274,7 @@ impl PartnerView {
             rate_burst: p.rate_burst,
             ip_allow: p.ip_allow,
             orgs,
+            created_at: p.created_at,
         }
     }
 }

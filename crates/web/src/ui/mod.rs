@@ -11,6 +11,7 @@ mod invitations;
 mod invite;
 mod media;
 mod notifications;
+mod partners;
 pub(crate) mod playback;
 mod positions;
 mod pwa;
@@ -74,6 +75,11 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/icims/rotate", post(icims::rotate))
         .route("/settings/icims/test", post(icims::test))
         .route("/settings/icims/parked/{id}/retry", post(icims::retry))
+        .route("/admin/partners", get(partners::list).post(partners::create))
+        .route("/admin/partners/{id}", get(partners::show))
+        .route("/admin/partners/{id}/status", post(partners::status))
+        .route("/admin/partners/{id}/policy", post(partners::policy))
+        .route("/admin/partners/{id}/rotate", post(partners::rotate))
         .route(
             "/notifications/unsubscribe/{token}",
             get(notifications::unsubscribe_form).post(notifications::unsubscribe),

@@ -49,6 +49,8 @@ impl EmailForm {
 struct SettingsPage {
     csrf: String,
     is_admin: bool,
+    /// Operators also get a link to the installation's partner page.
+    is_operator: bool,
     expiry_days: String,
     reminder_hours: String,
     errors: Errors,
@@ -94,6 +96,7 @@ async fn load(s: &WebState, a: &Actor, u: &CurrentUser) -> Result<SettingsPage, 
     Ok(SettingsPage {
         csrf: u.csrf_token.clone(),
         is_admin: a.role == Role::Admin,
+        is_operator: super::partners::is_operator(s, u),
         expiry_days: settings.default_expiry_days.to_string(),
         reminder_hours: settings
             .reminder_hours
