@@ -1,0 +1,127 @@
+//! For the tests that walk the OpenAPI document: an organisation with a live partner acting as
+//! its administrator (a rate limit high enough for a fuzzer), and one object of each kind the
+//! document's paths name.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::api_common::{Api, candidate_email, sign_in, spec, unique};
+use crate::common::TestApp;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shortlist_app::credentials::admin::NewPartner;
+use shortlist_domain::Role;
+
+/// An organisation: its signed-in administrator and the partner headers that act as them.
+pub struct Org {
+    pub api: Api,
+    pub headers: Vec<(String, String)>,
+}
+
+pub async fn org(app: &TestApp) -> Org {
+    let api = sign_in(app, Role::Admin).await;
+    let creds = &app.app.credentials;
+    let issued = creds
+        .create_partner(NewPartner {
+            name: &format!("Fuzz partner {}", unique()),
+            contact: "integrations@partner.example.com",
+            orgs: vec![api.org.clone()],
+            scopes: None,
+            rate_per_sec: Some(10_000),
+            burst: Some(10_000),
+            ip_allow: None,
+        })
+        .await
+        .unwrap();
+    creds
+        .set_partner_status(&issued.partner.id, "live", "test")
+        .await
+        .unwrap();
+    let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
+    Org {
+        headers: vec![
+            ("X-Shortlist-Partner-Authorization".into(), auth),
+            ("X-Shortlist-User-Email".into(), api.email.clone()),
+        ],
+        api,
+    }
+}
+
+/// One object of each kind, by the name the tests give path parameters.
+pub struct Objects {
+    pub template: String,
+    pub template_key: String,
+    pub position: String,
+    pub external_id: String,
+    pub invitation: String,
+    pub share_link: String,
+    pub media_key: String,
+}
+
+pub async fn objects(api: &Api) -> Objects {
+    let template_key = format!("tpl-{}", unique());
+    let template = api.template(&template_key, spec("Screening", 2)).await;
+    let external_id = format!("JOB-{}", unique());
+    let (s, p) = api
+        .post(
+            "/positions",
+            json!({
+                "title": "Fuzzed role",
+                "template_ids": [template],
+                "external_refs": [{ "ats_kind": "greenhouse", "external_id": external_id }],
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let position = p["id"].as_str().unwrap().to_string();
+    let (s, v) = api
+        .invite(
+            &position,
+            json!({ "email": candidate_email("fuzz"), "name": "Fuzz Candidate",
+                    "metadata": { "candidateId": "C-1", "applicationId": "A-1" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let invitation = v["invitation"]["id"].as_str().unwrap().to_string();
+    let (s, v) = api
+        .post(
+            &format!("/positions/{position}/share-links"),
+            json!({ "invitation_ids": [invitation], "label": "Hiring panel" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let share_link = v["share_link"]["id"].as_str().unwrap().to_string();
+    let png = STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+        .unwrap();
+    let r = api
+        .c
+        .post(format!("{}/media?kind=logo", api.base))
+        .header("Content-Type", "image/png")
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let m: Value = r.json().await.unwrap();
+    Objects {
+        template,
+        template_key,
+        position,
+        external_id,
+        invitation,
+        share_link,
+        media_key: m["media_key"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The served document.
+pub async fn document(app: &TestApp) -> Value {
+    let r = crate::common::client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
