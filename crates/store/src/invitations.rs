@@ -38,7 +38,7 @@ pub struct InvitationRow {
     pub template_key: String,
 }
 
-const SELECT: &str = "SELECT i.id, i.org_id, i.candidate_id, i.position_id, i.template_id, i.template_version_id, \
+pub(crate) const SELECT: &str = "SELECT i.id, i.org_id, i.candidate_id, i.position_id, i.template_id, i.template_version_id, \
     i.round, i.state, i.link_nonce, i.expires_at, i.delivery, i.delivery_error, i.send_count, i.sent_at, i.opened_at, \
     i.started_at, i.completed_at, i.metadata, i.created_by, i.created_at, i.updated_at, \
     c.email AS candidate_email, c.name AS candidate_name, p.title AS position_title, t.key AS template_key \

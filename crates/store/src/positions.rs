@@ -43,6 +43,26 @@ pub async fn list(db: &Db, org: &OrgId, status: Option<&str>) -> Result<Vec<Posi
     on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(status).fetch_all(p).await)
 }
 
+/// One page of [`list`]'s order (newest first), optionally only those with a status.
+pub async fn page(
+    db: &Db,
+    org: &OrgId,
+    status: Option<&str>,
+    page: &crate::page::PageReq,
+) -> Result<crate::page::Paged<PositionRow>, sqlx::Error> {
+    let after = crate::page::after("p.created_at", "p.id", 3, 4);
+    let sql = format!(
+        "{SELECT} WHERE p.org_id = $1 AND ($2 IS NULL OR p.status = $2) AND {after} \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
+    );
+    let rows: Vec<PositionRow> = on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(status)
+        .bind(page.after_at()).bind(page.after_id()).bind(page.fetch()).fetch_all(p).await)?;
+    Ok(page.cut(rows, |r| crate::page::Keyset {
+        at: r.created_at,
+        id: r.id.clone(),
+    }))
+}
+
 pub async fn update(db: &Db, org: &OrgId, id: &PositionId, title: &str, status: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE positions SET title = $3, status = $4, updated_at = $5 WHERE org_id = $1 AND id = $2";
     let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id.as_str()).bind(title).bind(status)

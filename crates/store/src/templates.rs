@@ -91,6 +91,26 @@ pub async fn list(db: &Db, org: &OrgId, include_archived: bool) -> Result<Vec<Te
     on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(include_archived).fetch_all(p).await)
 }
 
+/// One page of [`list`]'s order (newest first).
+pub async fn page(
+    db: &Db,
+    org: &OrgId,
+    include_archived: bool,
+    page: &crate::page::PageReq,
+) -> Result<crate::page::Paged<TemplateRow>, sqlx::Error> {
+    let after = crate::page::after("t.created_at", "t.id", 3, 4);
+    let sql = format!(
+        "{TEMPLATE_SELECT} WHERE t.org_id = $1 AND ($2 OR t.archived_at IS NULL) AND {after} \
+         ORDER BY t.created_at DESC, t.id DESC LIMIT $5"
+    );
+    let rows: Vec<TemplateRow> = on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(include_archived)
+        .bind(page.after_at()).bind(page.after_id()).bind(page.fetch()).fetch_all(p).await)?;
+    Ok(page.cut(rows, |r| crate::page::Keyset {
+        at: r.created_at,
+        id: r.id.clone(),
+    }))
+}
+
 pub async fn version(db: &Db, org: &OrgId, id: &TemplateVersionId) -> Result<Option<VersionRow>, sqlx::Error> {
     let sql =
         "SELECT id, template_id, version, name, spec, created_at FROM template_versions WHERE org_id = $1 AND id = $2";

@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod positions;
+pub mod search;
 pub mod settings;
 pub mod templates;
 

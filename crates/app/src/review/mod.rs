@@ -8,6 +8,7 @@
 
 pub mod board;
 pub mod evaluate;
+pub mod report;
 pub mod share;
 pub mod view;
 

@@ -117,29 +117,46 @@ fn already_invited(existing: &InvitationView) -> Response {
     problem(StatusCode::CONFLICT, "already_invited", detail, extra)
 }
 
+/// List a position's invitations
+///
+/// Newest first (by creation, then id). `GET /invitations` lists the whole organisation's with
+/// filters.
+#[utoipa::path(get, path = "/positions/{id}/invitations", tag = "invitations",
+    params(super::positions::PositionPath, Page),
+    responses((status = 200, description = "One page of invitations.", body = List<InvitationView>)))]
 async fn list(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
     Path(raw): Path<String>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<List<InvitationView>>, ApiError> {
-    let all = s.recruiting.invitations_for_position(&who, &pos(&raw)?).await?;
-    Ok(Json(page.apply(all)?))
+    let found = s
+        .recruiting
+        .position_invitations_page(&who, &pos(&raw)?, &page.request()?)
+        .await?;
+    Ok(Json(found.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Batch {
     candidates: Vec<InviteRequest>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct BatchResult {
     results: Vec<RowResult>,
     /// How many rows ended in each status (`sent`, `already_invited`, `invalid`, …).
+    #[schema(value_type = BTreeMap<String, u64>)]
     summary: BTreeMap<&'static str, usize>,
 }
 
-/// Each row is its own transaction; the answer has one result per row, in order.
+/// Invite many candidates
+///
+/// Up to 1000 candidates. Each row is its own transaction (with the duplicate rules of a single
+/// invitation); the answer has one result per row, in order.
+#[utoipa::path(post, path = "/positions/{id}/invitations/batch", tag = "invitations",
+    params(super::positions::PositionPath), request_body = Batch,
+    responses((status = 200, description = "One result per row.", body = BatchResult)))]
 async fn batch(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,

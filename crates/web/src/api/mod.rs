@@ -11,6 +11,7 @@ mod openapi;
 mod partner;
 mod positions;
 mod push;
+mod results;
 mod settings;
 mod templates;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<WebState> {
         .merge(media::routes())
         .merge(push::routes())
         .merge(openapi::routes())
+        .merge(results::routes())
 }
 
 /// A JSON body. Unlike axum's `Json`, a rejection is a problem+json naming the field at fault
@@ -142,41 +144,42 @@ pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Result<T, shortlist_domain::Pars
     parse(raw).map_err(|_| ApiError(AppError::NotFound))
 }
 
-pub const DEFAULT_LIMIT: usize = 100;
-pub const MAX_LIMIT: usize = 500;
+use shortlist_app::paging::{PageReq, Paged};
 
-/// `?limit=&offset=` on list endpoints.
+/// `?limit=&cursor=` on list endpoints. Lists are ordered newest first by a timestamp and the
+/// id; `cursor` is the `next_cursor` of the previous page, passed back unchanged.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Page {
     /// Items per page, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
-    #[serde(default)]
-    pub offset: usize,
+    /// Opaque: `next_cursor` of the previous page. A malformed one is a 422 naming `cursor`.
+    pub cursor: Option<String>,
 }
 
-/// One page of a list: `items`, and `next_offset` when there are more.
+/// One page of a list: `items`, and `next_cursor` when there are more (absent on the last
+/// page).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_offset: Option<usize>,
+    pub next_cursor: Option<String>,
 }
 
 impl Page {
-    pub fn apply<T>(&self, all: Vec<T>) -> Result<List<T>, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError(AppError::field("limit", format!("between 1 and {MAX_LIMIT}"))));
+    /// The page asked for; a bad `limit` or `cursor` is a 422 naming it.
+    pub fn request(&self) -> Result<PageReq, ApiError> {
+        Ok(shortlist_app::paging::request(self.limit, self.cursor.as_deref())?)
+    }
+}
+
+impl<T> From<Paged<T>> for List<T> {
+    fn from(p: Paged<T>) -> Self {
+        List {
+            next_cursor: p.next.as_ref().map(shortlist_app::paging::encode),
+            items: p.items,
         }
-        let total = all.len();
-        let items: Vec<T> = all.into_iter().skip(self.offset).take(limit).collect();
-        let end = self.offset.saturating_add(items.len());
-        Ok(List {
-            next_offset: (end < total).then_some(end),
-            items,
-        })
     }
 }
 
@@ -214,24 +217,5 @@ mod tests {
         assert_eq!(field_of(r#"{"questions":[{"secs":1}]}"#), "questions[0]");
         assert_eq!(field_of("{"), "body");
         assert_eq!(field_of(r#"{"questions":[]} x"#), "body");
-    }
-
-    #[test]
-    fn pages_slice_and_point_to_the_rest() {
-        let p = Page {
-            limit: Some(2),
-            offset: 1,
-        };
-        let l = p.apply(vec![1, 2, 3, 4]).unwrap();
-        assert_eq!(l.items, vec![2, 3]);
-        assert_eq!(l.next_offset, Some(3));
-        assert!(
-            Page {
-                limit: Some(0),
-                offset: 0
-            }
-            .apply(vec![1])
-            .is_err()
-        );
     }
 }

@@ -7,7 +7,7 @@ mod elsewhere;
 mod page;
 mod shared;
 
-use super::{invitations, media, partner, positions, push, settings, templates};
+use super::{invitations, media, partner, positions, push, results, settings, templates};
 use crate::WebState;
 use axum::Router;
 use axum::http::header;
@@ -61,6 +61,7 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         settings::show, settings::update, settings::email_template, settings::put_email_template,
         settings::reset_email_template,
         push::key, push::subscribe, push::unsubscribe,
+        results::search, results::list, results::report, results::take,
         elsewhere::me,
     ),
     components(schemas(Problem)),
@@ -72,6 +73,7 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         (name = "media", description = "Files for templates: logos, intro and prompt videos, documents."),
         (name = "settings", description = "Organisation settings and the e-mails candidates get."),
         (name = "push", description = "Web Push subscriptions of a user's browsers."),
+        (name = "results", description = "Completed interviews, result reports and answer files (`results:read`)."),
         (name = "account", description = "Who the credentials act as."),
     ),
 )]

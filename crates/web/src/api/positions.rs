@@ -72,14 +72,27 @@ impl From<PositionRow> for Item {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// `open` or `closed`.
     status: Option<String>,
+    /// With `external_id`: the position the ATS knows by this job id (`icims`, `greenhouse`, …).
     ats_kind: Option<String>,
+    /// The ATS connection, when the organisation has several of one kind.
     connection_id: Option<String>,
+    /// With `ats_kind`: the ATS's job id.
     external_id: Option<String>,
+    /// The same as `external_id` (the name `GET /invitations` and `GET /results` use).
+    external_job_id: Option<String>,
 }
 
+/// List positions
+///
+/// The organisation's positions, newest first (by creation, then id), or the one an ATS job id
+/// points to (`ats_kind` and `external_id`, an empty list when there is none).
+#[utoipa::path(get, path = "/positions", tag = "positions", params(ListQuery, Page),
+    responses((status = 200, description = "One page of positions.", body = List<Summary>)))]
 async fn list(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
@@ -92,34 +105,27 @@ async fn list(
     {
         return Err(AppError::field("status", "open or closed").into());
     }
-    let items = match (q.ats_kind, q.external_id) {
-        (Some(ats_kind), Some(external_id)) => {
-            let r = ExternalRef {
-                ats_kind,
-                connection_id: q.connection_id.unwrap_or_default(),
-                external_id,
-            };
-            match s.recruiting.position_by_external(&who, &r).await {
-                Ok(p) => vec![Item::Full(Box::new(p))],
-                Err(AppError::NotFound) => vec![],
-                Err(e) => return Err(e.into()),
-            }
-        }
-        (None, None) => s
-            .recruiting
-            .positions(&who, q.status.as_deref())
-            .await?
-            .into_iter()
-            .map(Item::from)
-            .collect(),
-        _ => {
-            return Err(AppError::field("external_id", "give both ats_kind and external_id").into());
-        }
-    };
-    Ok(Json(page.apply(items)?))
+    let request = page.request()?;
+    let external_id = q.external_id.or(q.external_job_id);
+    let by_ref =
+        shortlist_app::recruiting::search::external_ref(&q.ats_kind, &q.connection_id, &external_id, "external_id")?;
+    if let Some(r) = by_ref {
+        // One job id names at most one position: one page, no cursor.
+        let found = match s.recruiting.position_by_external(&who, &r).await {
+            Ok(p) if q.status.as_deref().is_none_or(|st| st == p.status) => vec![Item::Full(Box::new(p))],
+            Ok(_) | Err(AppError::NotFound) => vec![],
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(Json(List {
+            items: found,
+            next_cursor: None,
+        }));
+    }
+    let found = s.recruiting.positions_page(&who, q.status.as_deref(), &request).await?;
+    Ok(Json(found.map(Item::from).into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct RefInput {
     ats_kind: String,
     #[serde(default)]

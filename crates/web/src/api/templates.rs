@@ -30,28 +30,52 @@ fn tpl(raw: &str) -> Result<TemplateId, ApiError> {
     id(raw, TemplateId::parse)
 }
 
-#[derive(Deserialize)]
+/// `{id}` of the template routes, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct TemplatePath {
+    /// The template's id (`tpl_…`).
+    id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Include archived templates (they cannot be used for new invitations).
     #[serde(default)]
     include_archived: bool,
 }
 
+/// List templates
+///
+/// The organisation's interview templates ("packages" in ATS terms) with their keys, newest
+/// first (by creation, then id).
+#[utoipa::path(get, path = "/templates", tag = "templates", params(ListQuery, Page),
+    responses((status = 200, description = "One page of templates.", body = List<TemplateSummary>)))]
 async fn list(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
     ApiQuery(q): ApiQuery<ListQuery>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<List<TemplateSummary>>, ApiError> {
-    let all = s.recruiting.template_summaries(&who, q.include_archived).await?;
-    Ok(Json(page.apply(all)?))
+    let found = s
+        .recruiting
+        .template_summaries_page(&who, q.include_archived, &page.request()?)
+        .await?;
+    Ok(Json(found.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewTemplate {
+    /// A slug (a-z, 0-9, `-`), unique in the organisation; ATSs refer to the template by it.
     key: String,
     spec: TemplateSpec,
 }
 
+/// Create a template
+#[utoipa::path(post, path = "/templates", tag = "templates", request_body = NewTemplate,
+    responses((status = 201, description = "The new template, version 1.", body = TemplateView)))]
 async fn create(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
