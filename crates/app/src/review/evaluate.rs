@@ -243,6 +243,13 @@ impl Review {
         if ids.is_empty() {
             return Err(AppError::field("invitation_ids", "choose at least one candidate"));
         }
+        // Another organisation's position is not found, whatever the body says.
+        if shortlist_store::positions::get(self.db(), &who.org_id, position)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
         let now = self.now();
         let mut tx = self.db().begin().await?;
         for id in ids {

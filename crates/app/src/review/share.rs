@@ -188,6 +188,10 @@ impl Review {
     }
 
     pub async fn shares(&self, who: &Actor, position: &PositionId) -> Result<Vec<ShareLinkView>, AppError> {
+        // Another organisation's position is not found (rather than an empty list).
+        shortlist_store::positions::get(self.db(), &who.org_id, position)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let rows = store::list_for_position(self.db(), &who.org_id, position.as_str()).await?;
         Ok(rows.iter().map(to_view).collect())
     }

@@ -1,0 +1,253 @@
+//! Cross-tenant isolation, for every operation the OpenAPI document lists: organisation A's
+//! credentials with organisation B's ids get 404 problem+json and change nothing of B's, and
+//! nothing A can read ever names one of B's objects.
+//!
+//! The operations come from the served document, so a new endpoint is covered the day it is
+//! documented; a path parameter this test does not know how to fill fails it rather than being
+//! skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_common;
+mod common;
+mod openapi_support;
+
+use api_common::{Api, candidate_email, spec, wait_state};
+use common::{TestApp, client};
+use openapi_support::{Objects, Org, document, objects, org};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// B's objects that only exist with the webhooks API: an endpoint and one delivery.
+struct Hook {
+    id: String,
+    delivery: String,
+}
+
+async fn hook(api: &Api) -> Hook {
+    let (s, v) = api
+        .post(
+            "/webhooks",
+            json!({ "url": "http://127.0.0.1:9/hook", "events": ["invitation.sent"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (s, d) = api.post(&format!("/webhooks/{id}/test"), json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{d}");
+    Hook {
+        id,
+        delivery: d["id"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The value for path parameter `name` of `path`, naming one of `o`'s objects; `None` for
+/// parameters that name no object (an e-mail kind, a question of an interview).
+fn fill(path: &str, name: &str, o: &Objects, h: &Hook) -> Option<String> {
+    let section = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let v = match (section, name) {
+        ("templates", "key") => o.template_key.clone(),
+        ("templates", "id") | (_, "template_id") => o.template.clone(),
+        ("positions", "id") => o.position.clone(),
+        ("invitations", "id") => o.invitation.clone(),
+        ("share-links", "id") => o.share_link.clone(),
+        ("media", "key") => o.media_key.clone(),
+        ("webhooks", "id") => h.id.clone(),
+        ("webhooks", "delivery_id") => h.delivery.clone(),
+        ("email-templates", "kind") => return None,
+        ("invitations", "question") => return None,
+        ("invitations", "take") => return None,
+        _ => panic!("{path}: the test does not know what `{{{name}}}` names; teach `fill` about it"),
+    };
+    Some(v)
+}
+
+/// Values for the parameters that name no object.
+fn plain(name: &str) -> &'static str {
+    match name {
+        "kind" => "invitation",
+        "question" => "q1",
+        "take" => "1",
+        _ => "x",
+    }
+}
+
+/// A body the operation accepts, so that a refusal is about the id and not the body.
+fn body(method: &str, path: &str, b: &Objects) -> Option<Value> {
+    Some(match (method, path) {
+        ("PUT", "/templates/{id}") => json!({ "spec": spec("Hijacked", 1) }),
+        ("PATCH", "/positions/{id}") => json!({ "title": "Hijacked" }),
+        ("POST", "/positions/{id}/invitations") => json!({ "email": candidate_email("hijack") }),
+        ("POST", "/positions/{id}/invitations/batch") => {
+            json!({ "candidates": [{ "email": candidate_email("hijack") }] })
+        }
+        ("POST", "/invitations/{id}/extend") => json!({ "days": 30 }),
+        ("POST", "/invitations/{id}/evaluations") => json!({ "comment": "Hijacked" }),
+        ("POST", "/positions/{id}/decisions") => {
+            json!({ "invitation_ids": [b.invitation], "decision": "reject" })
+        }
+        ("POST", "/positions/{id}/share-links") => json!({ "invitation_ids": [b.invitation] }),
+        ("PATCH", "/webhooks/{id}") => json!({ "enabled": false, "description": "Hijacked" }),
+        _ => return None,
+    })
+}
+
+/// Everything of B's that an operation could change, as B reads it.
+async fn snapshot(api: &Api, o: &Objects, h: &Hook) -> Vec<(String, Value)> {
+    let mut out = vec![];
+    for path in [
+        format!("/templates/{}", o.template),
+        format!("/positions/{}", o.position),
+        format!("/positions/{}/invitations", o.position),
+        format!("/invitations/{}", o.invitation),
+        format!("/invitations/{}/evaluations", o.invitation),
+        format!("/positions/{}/review", o.position),
+        format!("/positions/{}/share-links", o.position),
+        format!("/share-links/{}/views", o.share_link),
+        format!("/webhooks/{}", h.id),
+    ] {
+        let (s, v) = api.get(&path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        out.push((path, v));
+    }
+    // Deliveries get attempts of their own (nothing listens at the URL): count them only.
+    let (_, d) = api.get(&format!("/webhooks/{}/deliveries", h.id)).await;
+    out.push(("deliveries".into(), json!(d["items"].as_array().map(Vec::len))));
+    let media = api
+        .c
+        .get(format!("{}/media/{}", api.base, o.media_key))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    out.push(("media".into(), json!(format!("{:x}", Sha256::digest(&media)))));
+    out
+}
+
+async fn call(org: &Org, method: &str, path: &str, body: Option<&Value>) -> (StatusCode, String, String) {
+    let mut req = client().request(
+        Method::from_bytes(method.as_bytes()).unwrap(),
+        format!("{}{path}", org.api.base),
+    );
+    for (k, v) in &org.headers {
+        req = req.header(k, v);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ct, r.text().await.unwrap())
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, bool)> {
+    let mut out = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let has_body = op.get("requestBody").is_some();
+                out.push((method.to_uppercase(), path.clone(), has_body));
+            }
+        }
+    }
+    out
+}
+
+fn params(path: &str) -> Vec<&str> {
+    path.split('{').skip(1).filter_map(|p| p.split('}').next()).collect()
+}
+
+/// `path` with its parameters filled from `o`; `None` when no parameter names an object.
+fn concrete(path: &str, o: &Objects, h: &Hook) -> Option<String> {
+    let mut out = path.to_string();
+    let mut names_object = false;
+    for name in params(path) {
+        let v = match fill(path, name, o, h) {
+            Some(v) => {
+                names_object = true;
+                v
+            }
+            None => plain(name).to_string(),
+        };
+        out = out.replace(&format!("{{{name}}}"), &v);
+    }
+    names_object.then_some(out)
+}
+
+#[tokio::test]
+async fn organisation_a_gets_404_for_every_object_of_organisation_b_and_changes_nothing() {
+    let app = TestApp::spawn_with(&["--webhook-allow-private", "127.0.0.0/8"]).await;
+    let (a, b) = (org(&app).await, org(&app).await);
+    let (ao, bo) = (objects(&a.api).await, objects(&b.api).await);
+    let (ah, bh) = (hook(&a.api).await, hook(&b.api).await);
+    // The invitation e-mail is sent in the background; B's invitation is settled first.
+    wait_state(&b.api, &bo.invitation, "sent").await;
+    let doc = document(&app).await;
+    let before = snapshot(&b.api, &bo, &bh).await;
+
+    let mut exercised = vec![];
+    for (method, path, has_body) in operations(&doc) {
+        let Some(url) = concrete(&path, &bo, &bh) else { continue };
+        let payload = body(&method, &path, &bo);
+        assert!(
+            !has_body || payload.is_some() || path == "/media",
+            "{method} {path}: takes a body the test has no sample of; add one to `body`"
+        );
+        let (status, ct, text) = call(&a, &method, &url, payload.as_ref()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {url} with A's credentials: {text}");
+        assert!(ct.starts_with("application/problem+json"), "{method} {url}: {ct}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["code"], "not_found", "{method} {url}: {v}");
+        exercised.push(format!("{method} {path}"));
+    }
+    assert!(exercised.len() >= 35, "only {} operations exercised: {exercised:?}", exercised.len());
+
+    let after = snapshot(&b.api, &bo, &bh).await;
+    for ((what, was), (_, is)) in before.iter().zip(&after) {
+        assert_eq!(was, is, "{what} of B changed");
+    }
+
+    // Nothing A reads names B's objects: every list and every read of A's own objects.
+    let b_ids = [
+        &bo.template,
+        &bo.template_key,
+        &bo.position,
+        &bo.external_id,
+        &bo.invitation,
+        &bo.share_link,
+        &bo.media_key,
+        &bh.id,
+    ];
+    let mut reads = 0;
+    for (method, path, _) in operations(&doc) {
+        if method != "GET" {
+            continue;
+        }
+        let url = if params(&path).is_empty() {
+            path.clone()
+        } else {
+            match concrete(&path, &ao, &ah) {
+                Some(u) => u,
+                None => continue,
+            }
+        };
+        let (status, _, text) = call(&a, "GET", &url, None).await;
+        for id in b_ids {
+            assert!(!text.contains(id.as_str()), "GET {url} ({status}) names B's {id}: {text}");
+        }
+        reads += 1;
+    }
+    let by_ref = format!("/positions?ats_kind=greenhouse&external_id={}", bo.external_id);
+    let (status, _, text) = call(&a, "GET", &by_ref, None).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["items"], json!([]));
+    assert!(reads >= 15, "only {reads} reads");
+    app.stop().await;
+}
