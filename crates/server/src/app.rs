@@ -43,6 +43,8 @@ pub struct App {
     pub wake: Arc<Notify>,
     /// Partner credentials, organisation API keys and personal access tokens.
     pub credentials: shortlist_app::credentials::Credentials,
+    /// Outbound webhooks (endpoints, delivery log); the settings page and API share it.
+    pub webhooks: shortlist_app::webhooks::Webhooks,
 }
 
 impl App {
@@ -77,6 +79,13 @@ impl App {
             media: media.clone(),
         };
         let uploads = Uploads::new(db.clone(), media.clone(), clock.clone());
+        let webhook_ranges = shortlist_app::credentials::policy::parse_cidrs(&serve.webhook_allow_private)
+            .map_err(|e| anyhow::anyhow!("SHORTLIST_WEBHOOK_ALLOW_PRIVATE: {e}"))?;
+        let webhooks = shortlist_app::webhooks::Webhooks::new(
+            recruiting.clone(),
+            &common.secret_key()?,
+            shortlist_app::webhooks::Guard::new(webhook_ranges),
+        );
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))
@@ -129,6 +138,9 @@ impl App {
                 links: recruiting.links.clone(),
                 clock: clock.clone(),
             }))
+            .with(Arc::new(shortlist_app::webhooks::deliver::DeliverWebhook {
+                webhooks: webhooks.clone(),
+            }))
             .with(Arc::new(Dispatcher {
                 db: db.clone(),
                 sinks: vec![
@@ -139,6 +151,7 @@ impl App {
                     Arc::new(icims_writeback::WritebackSink {
                         icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
                     }),
+                    Arc::new(shortlist_app::webhooks::sink::WebhookSink { db: db.clone() }),
                 ],
             }));
         let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?);
@@ -164,6 +177,7 @@ impl App {
             wake,
             notifier,
             credentials,
+            webhooks,
         })
     }
 
@@ -188,6 +202,7 @@ impl App {
                 serve.login_limit_per_account,
             )),
             credentials: self.credentials.clone(),
+            webhooks: self.webhooks.clone(),
             api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
             operators: Arc::new(

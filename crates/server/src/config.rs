@@ -94,6 +94,11 @@ pub struct ServeArgs {
     /// services). Off by default: a subscription must not make the server call inside the network.
     #[arg(long, env = "SHORTLIST_ALLOW_PRIVATE_PUSH_ENDPOINTS")]
     pub allow_private_push_endpoints: bool,
+    /// Address ranges (CIDR, comma-separated) that webhook endpoints may reach although they
+    /// are private, for receivers inside an on-premises network; http is accepted there too.
+    /// Empty by default: webhooks go to public https addresses only.
+    #[arg(long, env = "SHORTLIST_WEBHOOK_ALLOW_PRIVATE", default_value = "")]
+    pub webhook_allow_private: String,
     /// Contact the push services may use about our messages (VAPID `sub`).
     #[arg(
         long,

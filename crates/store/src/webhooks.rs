@@ -45,8 +45,7 @@ pub struct DeliveryRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const DELIVERY_COLS: &str =
-    "id, org_id, endpoint_id, msg_id, event_type, event_id, body, state, attempts, next_attempt_at, created_at, updated_at";
+const DELIVERY_COLS: &str = "id, org_id, endpoint_id, msg_id, event_type, event_id, body, state, attempts, next_attempt_at, created_at, updated_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -84,7 +83,12 @@ pub async fn update_endpoint(db: &Db, e: &EndpointRow) -> Result<bool, sqlx::Err
 }
 
 /// One endpoint of the organisation owned by `partner` (`None`: owned by the organisation).
-pub async fn endpoint(db: &Db, org: &OrgId, partner: Option<&str>, id: &str) -> Result<Option<EndpointRow>, sqlx::Error> {
+pub async fn endpoint(
+    db: &Db,
+    org: &OrgId,
+    partner: Option<&str>,
+    id: &str,
+) -> Result<Option<EndpointRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {ENDPOINT_COLS} FROM webhook_endpoints WHERE org_id = $1 AND id = $2 \
          AND (partner_id = $3 OR ($3 IS NULL AND partner_id IS NULL))"
@@ -162,7 +166,8 @@ pub async fn delivery_for_event(
 }
 
 pub async fn delivery(db: &Db, org: &OrgId, endpoint: &str, id: &str) -> Result<Option<DeliveryRow>, sqlx::Error> {
-    let sql = format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 AND id = $3");
+    let sql =
+        format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 AND id = $3");
     on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(endpoint).bind(id).fetch_optional(p).await)
 }
 
@@ -177,7 +182,8 @@ pub async fn deliveries(db: &Db, org: &OrgId, endpoint: &str, limit: i64) -> Res
 
 /// The attempts of an endpoint's deliveries, oldest first.
 pub async fn attempts(db: &Db, org: &OrgId, endpoint: &str) -> Result<Vec<AttemptRow>, sqlx::Error> {
-    let sql = "SELECT a.delivery_id, a.attempt, a.at, a.status, a.error, a.response_ms, a.response_excerpt \
+    let sql = "SELECT a.delivery_id, a.attempt, a.at, a.status, a.error, \
+               CAST(a.response_ms AS BIGINT) AS response_ms, a.response_excerpt \
                FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id AND d.org_id = a.org_id \
                WHERE a.org_id = $1 AND d.endpoint_id = $2 ORDER BY a.delivery_id, a.attempt";
     on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(endpoint).fetch_all(p).await)
@@ -211,7 +217,13 @@ pub async fn record_attempt(tx: &mut Tx, org: &OrgId, delivery: &str, o: &Outcom
 }
 
 /// Sets a delivery's state without an attempt (cancelled because its endpoint went away).
-pub async fn set_delivery_state(tx: &mut Tx, org: &OrgId, delivery: &str, state: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn set_delivery_state(
+    tx: &mut Tx,
+    org: &OrgId,
+    delivery: &str,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     let sql = "UPDATE webhook_deliveries SET state = $3, next_attempt_at = NULL, updated_at = $4 WHERE org_id = $1 AND id = $2";
     on_tx!(tx, c => sqlx::query(sql).bind(org.as_str()).bind(delivery).bind(state).bind(crate::truncate_micros(now))
         .execute(c).await?.rows_affected());

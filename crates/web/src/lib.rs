@@ -51,6 +51,8 @@ pub struct WebState {
     pub limits: Arc<LoginLimits>,
     /// Partner credentials, organisation API keys and personal tokens.
     pub credentials: shortlist_app::credentials::Credentials,
+    /// Outbound webhooks: endpoints, secrets, delivery log.
+    pub webhooks: shortlist_app::webhooks::Webhooks,
     /// Request rates of machine callers, one bucket per partner or key.
     pub api_limits: Arc<ApiLimits>,
     /// Origin of SHORTLIST_PUBLIC_URL (scheme://host[:port]); forms from elsewhere are refused.

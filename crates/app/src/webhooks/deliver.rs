@@ -230,7 +230,10 @@ impl DeliverWebhook {
             .header("content-type", "application/json")
             .header("webhook-id", &d.msg_id)
             .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", sign::signature_header(secrets, &d.msg_id, ts, &d.body))
+            .header(
+                "webhook-signature",
+                sign::signature_header(secrets, &d.msg_id, ts, &d.body),
+            )
             .body(d.body.clone())
             .send()
             .await;
@@ -246,7 +249,10 @@ impl DeliverWebhook {
                         _ => break,
                     }
                 }
-                let cut: String = String::from_utf8_lossy(&excerpt).chars().take(EXCERPT_BYTES / 2).collect();
+                let cut: String = String::from_utf8_lossy(&excerpt)
+                    .chars()
+                    .take(EXCERPT_BYTES / 2)
+                    .collect();
                 Sent {
                     status: Some(status),
                     error: (!(200..300).contains(&status)).then(|| format!("the receiver answered {status}")),

@@ -290,7 +290,11 @@ mod tests {
             "64:ff9b::808:808",
             "2002:808:808::1",
         ] {
-            assert!(!refused(s), "{s} should be accepted: {:?}", classify(s.parse().unwrap()));
+            assert!(
+                !refused(s),
+                "{s} should be accepted: {:?}",
+                classify(s.parse().unwrap())
+            );
         }
     }
 
@@ -330,7 +334,10 @@ mod tests {
 
     #[tokio::test]
     async fn https_is_required_except_for_allowed_ranges() {
-        let e = guard("93.184.216.34", &[]).check("http://example.com/").await.unwrap_err();
+        let e = guard("93.184.216.34", &[])
+            .check("http://example.com/")
+            .await
+            .unwrap_err();
         assert!(e.0.contains("https"), "{e}");
         assert!(guard("1.2.3.4", &[]).check("ftp://example.com/").await.is_err());
         assert!(guard("1.2.3.4", &[]).check("https://u:p@example.com/").await.is_err());

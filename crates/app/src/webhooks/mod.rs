@@ -15,20 +15,22 @@ pub mod guard;
 pub mod payload;
 pub mod sign;
 pub mod sink;
+mod views;
 
 use crate::AppError;
 use crate::clock::Clock;
 use crate::recruiting::{Actor, Recruiting};
 use crate::secrets::Sealer;
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::TimeDelta;
 use shortlist_domain::Role;
 use shortlist_store::Db;
 use shortlist_store::jobs::{self as jobq, NewJob};
-use shortlist_store::webhooks::{self as store, AttemptRow, DeliveryRow, EndpointRow};
+use shortlist_store::webhooks::{self as store, DeliveryRow, EndpointRow};
 use std::sync::Arc;
 
 pub use guard::{Guard, Refusal};
+pub use views::{AttemptView, DeliveryView, EndpointPatch, EndpointView, NewEndpoint, WithSecret};
+use views::{attempt_view, delivery_view, split_events};
 
 /// The event types an endpoint can subscribe to.
 pub const EVENT_TYPES: [&str; 7] = [
@@ -75,107 +77,6 @@ pub enum WebhookError {
 impl From<sqlx::Error> for WebhookError {
     fn from(e: sqlx::Error) -> Self {
         WebhookError::App(e.into())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewEndpoint {
-    pub url: String,
-    pub events: Vec<String>,
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A partial update; absent fields stay as they are. `enabled: true` also clears the failing
-/// clock, so a re-enabled endpoint gets five fresh days.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EndpointPatch {
-    pub url: Option<String>,
-    pub events: Option<Vec<String>>,
-    pub description: Option<String>,
-    pub enabled: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EndpointView {
-    pub id: String,
-    pub url: String,
-    pub description: String,
-    pub events: Vec<String>,
-    pub enabled: bool,
-    pub disabled_reason: Option<String>,
-    pub disabled_at: Option<DateTime<Utc>>,
-    /// `organisation` or `partner`.
-    pub owner: &'static str,
-    pub partner_id: Option<String>,
-    /// Until then the previous secret also signs (after a rotation).
-    pub previous_secret_expires_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An endpoint with its signing secret: answered once, at creation and at rotation.
-#[derive(Debug, Clone, Serialize)]
-pub struct WithSecret {
-    #[serde(flatten)]
-    pub endpoint: EndpointView,
-    pub secret: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AttemptView {
-    pub attempt: i32,
-    pub at: DateTime<Utc>,
-    /// The receiver's HTTP status; absent when there was no answer.
-    pub status: Option<i32>,
-    pub error: Option<String>,
-    pub response_ms: i64,
-    pub response_excerpt: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliveryView {
-    pub id: String,
-    /// The `webhook-id` header, the same on every attempt.
-    pub webhook_id: String,
-    pub event_type: String,
-    pub event_id: Option<String>,
-    /// `pending`, `succeeded`, `failed` or `cancelled`.
-    pub state: String,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub payload: serde_json::Value,
-    pub attempts: Vec<AttemptView>,
-}
-
-fn split_events(raw: &str) -> Vec<String> {
-    raw.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
-}
-
-fn delivery_view(d: DeliveryRow, attempts: Vec<AttemptView>) -> DeliveryView {
-    DeliveryView {
-        payload: serde_json::from_str(&d.body).unwrap_or_default(),
-        id: d.id,
-        webhook_id: d.msg_id,
-        event_type: d.event_type,
-        event_id: d.event_id,
-        state: d.state,
-        next_attempt_at: d.next_attempt_at,
-        created_at: d.created_at,
-        attempts,
-    }
-}
-
-fn attempt_view(a: AttemptRow) -> AttemptView {
-    AttemptView {
-        attempt: a.attempt,
-        at: a.at,
-        status: a.status,
-        error: a.error,
-        response_ms: a.response_ms,
-        response_excerpt: a.response_excerpt,
     }
 }
 
@@ -245,7 +146,12 @@ impl Webhooks {
             enabled: e.enabled,
             disabled_reason: e.disabled_reason.clone(),
             disabled_at: e.disabled_at,
-            owner: if e.partner_id.is_some() { "partner" } else { "organisation" },
+            owner: if e.partner_id.is_some() {
+                "partner"
+            } else {
+                "organisation"
+            }
+            .into(),
             partner_id: e.partner_id.clone(),
             previous_secret_expires_at: e.previous_expires_at.filter(|t| *t > now),
             created_at: e.created_at,
@@ -499,7 +405,15 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(ev(&[]).is_err());
-        for kind in ["email_sent", "opened", "started", "completed", "expired", "cancelled", "evaluation_submitted"] {
+        for kind in [
+            "email_sent",
+            "opened",
+            "started",
+            "completed",
+            "expired",
+            "cancelled",
+            "evaluation_submitted",
+        ] {
             let t = event_type_for(kind).unwrap_or_default();
             assert!(EVENT_TYPES.contains(&t), "{kind}");
         }

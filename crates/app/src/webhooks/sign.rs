@@ -49,17 +49,17 @@ mod tests {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         let body = r#"{"test": 2432232314}"#;
         let got = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
-        assert_eq!(
-            got.as_deref(),
-            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
-        );
+        assert_eq!(got.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
     }
 
     #[test]
     fn secrets_are_32_random_bytes_and_every_valid_secret_signs() {
         let a = new_secret();
         assert!(a.starts_with(SECRET_PREFIX));
-        assert_eq!(STANDARD.decode(&a[SECRET_PREFIX.len()..]).map(|k| k.len()).ok(), Some(32));
+        assert_eq!(
+            STANDARD.decode(&a[SECRET_PREFIX.len()..]).map(|k| k.len()).ok(),
+            Some(32)
+        );
         let b = new_secret();
         assert_ne!(a, b);
         let h = signature_header(&[a, b, "nonsense".into()], "msg_1", 1, "{}");

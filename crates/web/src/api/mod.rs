@@ -14,6 +14,7 @@ mod push;
 mod results;
 mod settings;
 mod templates;
+mod webhooks;
 
 use crate::WebState;
 use crate::error::ApiError;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<WebState> {
         .merge(settings::routes())
         .merge(media::routes())
         .merge(push::routes())
+        .merge(webhooks::routes())
         .merge(openapi::routes())
         .merge(results::routes())
 }

@@ -7,7 +7,7 @@ mod elsewhere;
 mod page;
 mod shared;
 
-use super::{invitations, media, partner, positions, push, results, settings, templates};
+use super::{invitations, media, partner, positions, push, results, settings, templates, webhooks};
 use crate::WebState;
 use axum::Router;
 use axum::http::header;
@@ -62,6 +62,8 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         settings::reset_email_template,
         push::key, push::subscribe, push::unsubscribe,
         results::search, results::list, results::report, results::take,
+        webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::remove,
+        webhooks::rotate, webhooks::test, webhooks::deliveries, webhooks::redeliver,
         elsewhere::me,
     ),
     components(schemas(Problem)),
@@ -74,6 +76,7 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         (name = "settings", description = "Organisation settings and the e-mails candidates get."),
         (name = "push", description = "Web Push subscriptions of a user's browsers."),
         (name = "results", description = "Completed interviews, result reports and answer files (`results:read`)."),
+        (name = "webhooks", description = "Signed outbound webhooks (Standard Webhooks): endpoints, secrets, delivery log, redelivery."),
         (name = "account", description = "Who the credentials act as."),
     ),
 )]
