@@ -12,6 +12,9 @@ use async_trait::async_trait;
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
+
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why an address or URL is refused, in words for the `url_not_allowed` problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -186,10 +189,10 @@ impl Guard {
             Some(url::Host::Ipv4(ip)) => (None, vec![SocketAddr::new(IpAddr::V4(ip), port)]),
             Some(url::Host::Ipv6(ip)) => (None, vec![SocketAddr::new(IpAddr::V6(ip), port)]),
             Some(url::Host::Domain(d)) => {
-                let addrs = self
-                    .resolver
-                    .resolve(d, port)
+                // Bounded: a name server that never answers must not hold a request or a job.
+                let addrs = tokio::time::timeout(RESOLVE_TIMEOUT, self.resolver.resolve(d, port))
                     .await
+                    .map_err(|_| Refusal(format!("the host {d} could not be resolved in time")))?
                     .map_err(|e| Refusal(format!("the host {d} cannot be resolved: {e}")))?;
                 (Some(d.to_string()), addrs)
             }
