@@ -4,6 +4,7 @@
 //! an [`Authenticated`]: the [`Actor`] the services take plus the policy the web layer enforces.
 
 pub mod admin;
+pub mod hooks;
 pub mod policy;
 pub mod review;
 

@@ -20,6 +20,7 @@ mod settings;
 mod template_form;
 mod template_lines;
 mod templates;
+mod webhooks;
 
 use crate::WebState;
 use crate::error::{PageError, page};
@@ -75,6 +76,13 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/icims/rotate", post(icims::rotate))
         .route("/settings/icims/test", post(icims::test))
         .route("/settings/icims/parked/{id}/retry", post(icims::retry))
+        .route("/settings/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/settings/webhooks/{id}", get(webhooks::show))
+        .route("/settings/webhooks/{id}/{action}", post(webhooks::act))
+        .route(
+            "/settings/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/admin/partners", get(partners::list).post(partners::create))
         .route("/admin/partners/{id}", get(partners::show))
         .route("/admin/partners/{id}/status", post(partners::status))
