@@ -11,7 +11,7 @@ mod review_support;
 use api_common::{Api, candidate_email, sign_in, unique};
 use common::{TestApp, client};
 use reqwest::{Method, StatusCode};
-use review_support::{PDF, fixture};
+use review_support::{PDF, fixture, member};
 use serde_json::{Value, json};
 use shortlist_app::credentials::Credentials;
 use shortlist_domain::Role;
@@ -382,6 +382,21 @@ async fn a_completed_interview_shows_in_results_and_its_report_with_the_evaluati
         (rep["evaluations"].clone(), rep["average"].clone()),
         (json!([]), Value::Null)
     );
+
+    // A reviewer who has not evaluated does not see the team's scores (the organisation hides
+    // them until one's own evaluation, the default), in the list or the report.
+    let reviewer = member(&app, &f, Role::Reviewer).await;
+    let (s, v) = reviewer.get("/results").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["review"]["hidden"], true);
+    assert_eq!(v["items"][0]["review"]["average"], Value::Null);
+    assert_eq!(v["items"][0]["review"]["evaluations"], 1);
+    let (_, v) = reviewer.get(&format!("/invitations/{}/report", f.inv)).await;
+    assert_eq!(
+        (v["evaluations_hidden"].clone(), v["evaluations"].clone()),
+        (json!(true), json!([]))
+    );
+    assert_eq!(v["average"], Value::Null);
 
     // Without the results scope: refused, with the scope named.
     let narrow = creds
