@@ -138,6 +138,7 @@ async fn list(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = InviteBatch)]
 struct Batch {
     candidates: Vec<InviteRequest>,
 }
@@ -183,6 +184,7 @@ async fn batch(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = InvitationDetail)]
 struct Detail {
     #[serde(flatten)]
     invitation: InvitationView,
@@ -222,6 +224,7 @@ async fn resend(
 
 /// A new deadline: `expires_at` (RFC 3339) or `days` from now.
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ExtendInvitation)]
 struct Extend {
     expires_at: Option<DateTime<Utc>>,
     /// 1–365.

@@ -48,6 +48,7 @@ enum Item {
 /// A position in a list. A lookup by ATS reference (`ats_kind` and `external_id`) answers with
 /// whole positions, which also carry `template_ids` and `external_refs`.
 #[derive(Serialize, ToSchema)]
+#[schema(as = PositionSummary)]
 struct Summary {
     id: String,
     title: String,
@@ -126,6 +127,7 @@ async fn list(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ExternalRefInput)]
 struct RefInput {
     ats_kind: String,
     #[serde(default)]
@@ -134,6 +136,7 @@ struct RefInput {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = NewPosition)]
 struct Create {
     title: String,
     /// A user of the organisation (`usr_…`); the caller's user by default.
@@ -190,6 +193,7 @@ async fn show(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = PositionPatch)]
 struct Patch {
     title: Option<String>,
     /// `open` or `closed`.

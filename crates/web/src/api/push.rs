@@ -39,6 +39,7 @@ async fn key(State(s): State<WebState>, ApiActor(_): ApiActor) -> Result<Json<Pu
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = PushKeys)]
 pub struct Keys {
     p256dh: String,
     auth: String,
@@ -46,6 +47,7 @@ pub struct Keys {
 
 /// The JSON of a browser's `PushSubscription` (`subscription.toJSON()`).
 #[derive(Deserialize, ToSchema)]
+#[schema(as = PushSubscription)]
 pub struct Subscription {
     endpoint: String,
     keys: Keys,
@@ -68,6 +70,7 @@ async fn subscribe(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = PushEndpoint)]
 pub struct Endpoint {
     endpoint: String,
 }

@@ -111,6 +111,7 @@ async fn by_key(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = TemplateUpdate)]
 struct Update {
     spec: TemplateSpec,
 }

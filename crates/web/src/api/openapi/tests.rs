@@ -168,3 +168,21 @@ fn the_reference_page_renders_every_operation() {
         "no outside assets"
     );
 }
+
+/// docs/openapi.json is the document as served, so API changes show in review. After changing an
+/// annotation: `SHORTLIST_UPDATE_OPENAPI=1 cargo nextest run -p shortlist-web openapi`.
+#[test]
+fn the_checked_in_document_is_current() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let current = format!("{}\n", serde_json::to_string_pretty(&document()).expect("json"));
+    if std::env::var_os("SHORTLIST_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&file, &current).expect("write docs/openapi.json");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        checked_in == current,
+        "docs/openapi.json is not the served document; regenerate it with \
+         SHORTLIST_UPDATE_OPENAPI=1 cargo nextest run -p shortlist-web openapi"
+    );
+}
