@@ -218,3 +218,33 @@ fn check_rate(field: &str, n: Option<u32>) -> Result<(), AppError> {
 fn to_i32(n: u32) -> i32 {
     i32::try_from(n.clamp(1, MAX_RATE)).unwrap_or(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(status: &str) -> Vec<&'static str> {
+        next_steps(status).into_iter().map(|s| s.to).collect()
+    }
+
+    #[test]
+    fn the_lifecycle_goes_one_step_at_a_time_and_suspension_is_always_possible() {
+        assert_eq!(targets("sandbox"), ["in_review", "suspended"]);
+        assert_eq!(targets("in_review"), ["live", "sandbox", "suspended"]);
+        assert_eq!(targets("live"), ["suspended"]);
+        assert_eq!(targets("suspended"), ["reinstate"]);
+        assert!(targets("unknown").is_empty());
+    }
+
+    #[test]
+    fn rates_outside_the_bounds_are_field_errors() {
+        assert!(check_rate("rate", None).is_ok());
+        assert!(check_rate("rate", Some(MAX_RATE)).is_ok());
+        for bad in [0, MAX_RATE + 1] {
+            match check_rate("burst", Some(bad)) {
+                Err(AppError::Validation { fields }) => assert_eq!(fields[0].field, "burst"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
