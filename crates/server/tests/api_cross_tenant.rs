@@ -201,13 +201,21 @@ async fn organisation_a_gets_404_for_every_object_of_organisation_b_and_changes_
             "{method} {path}: takes a body the test has no sample of; add one to `body`"
         );
         let (status, ct, text) = call(&a, &method, &url, payload.as_ref()).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {url} with A's credentials: {text}");
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{method} {url} with A's credentials: {text}"
+        );
         assert!(ct.starts_with("application/problem+json"), "{method} {url}: {ct}");
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["code"], "not_found", "{method} {url}: {v}");
         exercised.push(format!("{method} {path}"));
     }
-    assert!(exercised.len() >= 35, "only {} operations exercised: {exercised:?}", exercised.len());
+    assert!(
+        exercised.len() >= 35,
+        "only {} operations exercised: {exercised:?}",
+        exercised.len()
+    );
 
     let after = snapshot(&b.api, &bo, &bh).await;
     for ((what, was), (_, is)) in before.iter().zip(&after) {
@@ -240,7 +248,10 @@ async fn organisation_a_gets_404_for_every_object_of_organisation_b_and_changes_
         };
         let (status, _, text) = call(&a, "GET", &url, None).await;
         for id in b_ids {
-            assert!(!text.contains(id.as_str()), "GET {url} ({status}) names B's {id}: {text}");
+            assert!(
+                !text.contains(id.as_str()),
+                "GET {url} ({status}) names B's {id}: {text}"
+            );
         }
         reads += 1;
     }

@@ -172,7 +172,7 @@ fn ty(v: &Value) -> Type {
     }
 }
 
-fn bodies(doc: &Value, content: Option<&Value>, description: &str) -> Vec<Body> {
+fn bodies(content: Option<&Value>, description: &str) -> Vec<Body> {
     let Some(content) = content.and_then(Value::as_object) else {
         return vec![];
     };
@@ -180,7 +180,7 @@ fn bodies(doc: &Value, content: Option<&Value>, description: &str) -> Vec<Body> 
         .iter()
         .map(|(ct, c)| Body {
             content_type: ct.clone(),
-            ty: c.get("schema").map(|s| ty(deref(doc, s))).unwrap_or(Type {
+            ty: c.get("schema").map(ty).unwrap_or(Type {
                 text: "—".into(),
                 link: None,
             }),
@@ -194,7 +194,7 @@ fn answer(doc: &Value, status: &str, r: &Value) -> Answer {
     Answer {
         status: status.to_string(),
         description: segs(s(r, "description")),
-        bodies: bodies(doc, r.get("content"), ""),
+        bodies: bodies(r.get("content"), ""),
     }
 }
 
@@ -230,7 +230,7 @@ fn op(doc: &Value, method: &str, path: &str, o: &Value) -> Op {
             .map(|ps| ps.iter().map(|p| param(doc, p)).collect())
             .unwrap_or_default(),
         bodies: body
-            .map(|b| bodies(doc, b.get("content"), s(b, "description")))
+            .map(|b| bodies(b.get("content"), s(b, "description")))
             .unwrap_or_default(),
         answers: o
             .get("responses")

@@ -162,6 +162,9 @@ fn the_reference_page_renders_every_operation() {
         assert!(html.contains(&format!("<code>{path}</code>")), "{path} not on the page");
     }
     assert!(html.contains("id=\"schema-Problem\""));
+    // Bodies and answers name their schema and link to it.
+    assert!(html.contains("<a href=\"#schema-InviteRequest\">InviteRequest</a>"));
+    assert!(html.contains("<a href=\"#schema-Problem\">Problem</a>"));
     assert!(html.contains("X-Shortlist-Partner-Authorization"));
     assert!(
         !html.contains("http://") && !html.contains("https://cdn"),
