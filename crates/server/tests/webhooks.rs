@@ -29,7 +29,9 @@ async fn invitation_events_arrive_signed_with_their_metadata_also_across_a_rotat
         "invitation.started",
         "invitation.completed",
     ];
-    let (hook, secret) = subscribe(&admin, &r, &events).await;
+    let mut subscribed = events.to_vec();
+    subscribed.push("evaluation.submitted");
+    let (hook, secret) = subscribe(&admin, &r, &subscribed).await;
     r.secrets(&[&secret]);
     let pos = position(&admin).await;
     let metadata = json!({
@@ -58,6 +60,21 @@ async fn invitation_events_arrive_signed_with_their_metadata_also_across_a_rotat
     assert!(completed.body["data"]["invitation"]["completed_at"].is_string());
     let ids: HashSet<&str> = got.iter().map(|g| g.msg_id.as_str()).collect();
     assert_eq!(ids.len(), got.len(), "one webhook-id per event");
+
+    // A reviewer's evaluation carries who it was and the average so far.
+    let rating = json!({ "ratings": [{ "question_id": "q1", "rating": 4 }], "comment": "Clear" });
+    let (s, v) = admin.post(&format!("/invitations/{inv}/evaluations"), rating).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got = r.wait_for(&["evaluation.submitted"]).await;
+    let evaluated = got.iter().find(|g| g.kind() == "evaluation.submitted").unwrap();
+    let evaluation = &evaluated.body["data"]["evaluation"];
+    assert_eq!(
+        evaluation["reviewer"]["email"].as_str(),
+        Some(admin.email.as_str()),
+        "{evaluation}"
+    );
+    assert_eq!(evaluation["average_score"].as_f64(), Some(4.0), "{evaluation}");
+    assert_eq!(evaluated.body["data"]["invitation"]["metadata"], metadata);
 
     // The secret is never shown again.
     let (s, v) = admin.get(&format!("/webhooks/{hook}")).await;
