@@ -417,3 +417,45 @@ fn describe(e: &reqwest::Error) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The connection goes to the checked address whatever the name would resolve to now: a name
+    /// that does not exist in DNS reaches the pinned local listener.
+    #[tokio::test]
+    async fn the_client_connects_only_to_the_checked_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .await;
+        });
+        let target = Target {
+            url: url::Url::parse(&format!("http://hooks.invalid:{}/in", addr.port())).unwrap(),
+            host: Some("hooks.invalid".into()),
+            addrs: vec![addr],
+        };
+        let resp = client_for(&target)
+            .unwrap()
+            .post(target.url.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 204);
+    }
+
+    #[test]
+    fn the_schedule_is_the_documented_one() {
+        let mins: Vec<i64> = RETRY_DELAYS_SECS.iter().map(|s| s / 60).collect();
+        assert_eq!(mins, vec![0, 5, 30, 120, 300, 600, 600]);
+        let job = step_job(&OrgId::generate(), "whk_1", "whd_1", 3, None);
+        assert_eq!(job.unique_key.as_deref(), Some("whd_1/step/3"));
+    }
+}
