@@ -43,6 +43,8 @@ pub struct App {
     pub wake: Arc<Notify>,
     /// Partner credentials, organisation API keys and personal access tokens.
     pub credentials: shortlist_app::credentials::Credentials,
+    /// Seals the answers kept for Idempotency-Key replays (some carry secrets shown once).
+    pub idempotency_sealer: shortlist_app::secrets::Sealer,
     /// Outbound webhooks (endpoints, delivery log); the settings page and API share it.
     pub webhooks: shortlist_app::webhooks::Webhooks,
 }
@@ -178,6 +180,7 @@ impl App {
             notifier,
             credentials,
             webhooks,
+            idempotency_sealer: shortlist_app::secrets::Sealer::new(&common.secret_key()?, "api/idempotent-answer"),
         })
     }
 
@@ -203,6 +206,7 @@ impl App {
             )),
             credentials: self.credentials.clone(),
             webhooks: self.webhooks.clone(),
+            idempotency_sealer: self.idempotency_sealer.clone(),
             api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
             operators: Arc::new(

@@ -305,3 +305,37 @@ async fn private_addresses_are_refused_without_the_operators_allowance() {
 
 #[path = "webhooks_support/owners.rs"]
 mod owners;
+
+/// A creation answer carries the signing secret once. Replaying it for the same Idempotency-Key
+/// gives the same secret back, yet the kept copy in the database is sealed, not readable.
+#[tokio::test]
+async fn an_idempotent_replay_returns_the_secret_that_is_kept_only_sealed() {
+    let app = TestApp::spawn_with(&ALLOW_LOCAL).await;
+    let admin = sign_in(&app, Role::Admin).await;
+    let r = Receiver::start().await;
+    let body = json!({ "url": r.url, "events": ["invitation.sent"] });
+    let post = || {
+        admin
+            .c
+            .post(format!("{}/webhooks", admin.base))
+            .header("Idempotency-Key", "create-hook-1")
+            .json(&body)
+            .send()
+    };
+    let first = post().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = post().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    let secret = first["secret"].as_str().unwrap();
+    assert_eq!(again["secret"].as_str(), Some(secret));
+    assert_eq!(again["id"], first["id"]);
+
+    let sql = "SELECT body FROM idempotency_keys WHERE idem_key = 'create-hook-1'";
+    let kept: Vec<String> = shortlist_store::on_db!(&app.app.db, p => sqlx::query_scalar(sql).fetch_all(p).await).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].contains(secret) && !kept[0].contains("whsec_"), "{}", kept[0]);
+    app.stop().await;
+}

@@ -53,6 +53,9 @@ pub struct WebState {
     pub credentials: shortlist_app::credentials::Credentials,
     /// Outbound webhooks: endpoints, secrets, delivery log.
     pub webhooks: shortlist_app::webhooks::Webhooks,
+    /// Seals answers kept for Idempotency-Key replays: a key or webhook secret is shown once in
+    /// its creation answer, and must not then sit readable in the database for 24 h.
+    pub idempotency_sealer: shortlist_app::secrets::Sealer,
     /// Request rates of machine callers, one bucket per partner or key.
     pub api_limits: Arc<ApiLimits>,
     /// Origin of SHORTLIST_PUBLIC_URL (scheme://host[:port]); forms from elsewhere are refused.

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on POST: the first request with a key runs and its answer (status and
 //! body) is kept for 24 h; the same key with the same request gets that answer again without the
-//! work being redone, with a different request 422, and while the first still runs 409.
+//! work being redone, with a different request 422, and while the first still runs 409. The kept
+//! body is sealed: creation answers carry secrets that are shown once.
 
 use crate::WebState;
 use crate::api::problem;
@@ -74,7 +75,10 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
                 "this Idempotency-Key was used with a different request; use a new key".into(),
                 serde_json::Map::new(),
             ),
-            Ok(Some(row)) if row.state == "done" => replay(row),
+            Ok(Some(row)) if row.state == "done" => match row.body.as_deref().map(|b| s.idempotency_sealer.open(b)) {
+                Some(Err(e)) => internal(e),
+                opened => replay(row.status, row.content_type, opened.and_then(Result::ok)),
+            },
             // Running, or taken back a moment ago by a failed first request.
             Ok(_) => {
                 let mut r = problem(
@@ -105,7 +109,7 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
             key,
             rparts.status.as_u16(),
             ct,
-            &String::from_utf8_lossy(&out),
+            &s.idempotency_sealer.seal(&String::from_utf8_lossy(&out)),
         )
         .await
     } else {
@@ -118,14 +122,13 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
     Response::from_parts(rparts, Body::from(out))
 }
 
-fn replay(row: store::IdemRow) -> Response {
-    let status = row
-        .status
+fn replay(status: Option<i32>, content_type: Option<String>, body: Option<String>) -> Response {
+    let status = status
         .and_then(|s| u16::try_from(s).ok())
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let mut resp = (status, Bytes::from(row.body.unwrap_or_default())).into_response();
-    if let Some(ct) = row.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    let mut resp = (status, Bytes::from(body.unwrap_or_default())).into_response();
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
         resp.headers_mut().insert(header::CONTENT_TYPE, ct);
     }
     resp.headers_mut()
