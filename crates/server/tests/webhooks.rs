@@ -334,7 +334,8 @@ async fn an_idempotent_replay_returns_the_secret_that_is_kept_only_sealed() {
     assert_eq!(again["id"], first["id"]);
 
     let sql = "SELECT body FROM idempotency_keys WHERE idem_key = 'create-hook-1'";
-    let kept: Vec<String> = shortlist_store::on_db!(&app.app.db, p => sqlx::query_scalar(sql).fetch_all(p).await).unwrap();
+    let kept: Vec<String> =
+        shortlist_store::on_db!(&app.app.db, p => sqlx::query_scalar(sql).fetch_all(p).await).unwrap();
     assert_eq!(kept.len(), 1);
     assert!(!kept[0].contains(secret) && !kept[0].contains("whsec_"), "{}", kept[0]);
     app.stop().await;

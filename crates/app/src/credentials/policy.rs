@@ -9,7 +9,15 @@ pub const DEFAULT_RATE: u32 = 10;
 pub const DEFAULT_BURST: u32 = 20;
 
 /// The resources of /api/v1 that scopes name (the first path segment).
-pub const RESOURCES: [&str; 7] = ["templates", "positions", "invitations", "settings", "media", "results", "webhooks"];
+pub const RESOURCES: [&str; 7] = [
+    "templates",
+    "positions",
+    "invitations",
+    "settings",
+    "media",
+    "results",
+    "webhooks",
+];
 
 /// A set of scopes. `*` is everything; `read`/`write` are every resource; `invitations:write`
 /// also lets the holder read invitations.
