@@ -101,10 +101,10 @@ pub fn check_subscription(endpoint: &str, p256dh: &str, auth: &str, allow_privat
     let url = url::Url::parse(endpoint).map_err(|_| "endpoint")?;
     let host_ok = match url.host() {
         Some(url::Host::Domain(d)) => allow_private || !(d == "localhost" || d.ends_with(".localhost")),
-        Some(url::Host::Ipv4(ip)) => {
-            allow_private || !(ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified())
-        }
-        Some(url::Host::Ipv6(ip)) => allow_private || !(ip.is_loopback() || ip.is_unspecified()),
+        // The webhook guard's classifier: private, loopback, link-local, unique-local (fc00::/7),
+        // CGNAT, metadata, mapped forms … are all refused.
+        Some(url::Host::Ipv4(ip)) => allow_private || crate::webhooks::guard::classify(ip.into()).is_none(),
+        Some(url::Host::Ipv6(ip)) => allow_private || crate::webhooks::guard::classify(ip.into()).is_none(),
         None => false,
     };
     if !(url.scheme() == "https" || (allow_private && url.scheme() == "http")) || !host_ok {
@@ -250,5 +250,35 @@ impl PushSender {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_subscription;
+
+    #[test]
+    fn push_endpoints_on_private_addresses_are_refused() {
+        for e in [
+            "https://10.0.0.5/push",
+            "https://[fd00::1]/push",
+            "https://[fe80::1]/push",
+            "https://169.254.169.254/push",
+            "https://100.64.0.1/push",
+            "https://[::ffff:127.0.0.1]/push",
+            "https://localhost/push",
+            "http://push.example.com/push",
+        ] {
+            assert_eq!(check_subscription(e, "x", "y", false), Err("endpoint"), "{e}");
+        }
+        // A public address passes the endpoint check and fails on the (bad) key instead.
+        assert_eq!(
+            check_subscription("https://[2606:4700::1]/push", "x", "y", false),
+            Err("keys.p256dh")
+        );
+        assert_eq!(
+            check_subscription("http://10.0.0.5/push", "x", "y", true),
+            Err("keys.p256dh")
+        );
     }
 }
