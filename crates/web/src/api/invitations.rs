@@ -59,7 +59,9 @@ struct Invited {
 /// `invitation_id`, `state` and `sent_at`). `metadata` (`candidateId`, `applicationId`,
 /// `user_email` and other string pairs) is kept and returned on every read.
 #[utoipa::path(post, path = "/positions/{id}/invitations", tag = "invitations",
-    params(super::positions::PositionPath), request_body = InviteRequest,
+    params(super::positions::PositionPath),
+    request_body(content = InviteRequest, example = json!({"email": "ada@example.com", "name": "Ada Lovelace",
+        "metadata": {"candidateId": "C-1", "applicationId": "A-1", "user_email": "recruiter@example.com"}})),
     responses(
         (status = 201, description = "Invited: the e-mail is on its way.", body = Invited),
         (status = 200, description = "The existing invitation's link was sent again.", body = Invited),
@@ -156,7 +158,8 @@ struct BatchResult {
 /// Up to 1000 candidates. Each row is its own transaction (with the duplicate rules of a single
 /// invitation); the answer has one result per row, in order.
 #[utoipa::path(post, path = "/positions/{id}/invitations/batch", tag = "invitations",
-    params(super::positions::PositionPath), request_body = Batch,
+    params(super::positions::PositionPath),
+    request_body(content = Batch, example = json!({"candidates": [{"email": "grace@example.com", "name": "Grace Hopper"}]})),
     responses((status = 200, description = "One result per row.", body = BatchResult)))]
 async fn batch(
     State(s): State<WebState>,
@@ -236,7 +239,7 @@ struct Extend {
 ///
 /// Sets a new deadline for the candidate.
 #[utoipa::path(post, path = "/invitations/{id}/extend", tag = "invitations", params(InvitationPath),
-    request_body = Extend,
+    request_body(content = Extend, example = json!({"days": 7})),
     responses(
         (status = 200, description = "The invitation with its new deadline.", body = InvitationView),
         (status = 409, description = "`not_extendable`: the invitation is finished or cancelled.",

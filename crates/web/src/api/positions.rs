@@ -148,7 +148,8 @@ struct Create {
 }
 
 /// Create a position
-#[utoipa::path(post, path = "/positions", tag = "positions", request_body = Create,
+#[utoipa::path(post, path = "/positions", tag = "positions",
+    request_body(content = Create, example = json!({"title": "Support agent", "external_refs": [{"ats_kind": "greenhouse", "external_id": "JOB-42"}]})),
     responses((status = 201, description = "The new position.", body = PositionView)))]
 async fn create(
     State(s): State<WebState>,

@@ -74,7 +74,8 @@ struct NewTemplate {
 }
 
 /// Create a template
-#[utoipa::path(post, path = "/templates", tag = "templates", request_body = NewTemplate,
+#[utoipa::path(post, path = "/templates", tag = "templates",
+    request_body(content = NewTemplate, example = json!({"key": "customer-support-screening", "spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 201, description = "The new template, version 1.", body = TemplateView)))]
 async fn create(
     State(s): State<WebState>,
@@ -120,7 +121,8 @@ struct Update {
 ///
 /// Saves new content. `version` in the answer went up if invitations use the previous one
 /// (they keep the version they were sent with).
-#[utoipa::path(put, path = "/templates/{id}", tag = "templates", params(TemplatePath), request_body = Update,
+#[utoipa::path(put, path = "/templates/{id}", tag = "templates", params(TemplatePath),
+    request_body(content = Update, example = json!({"spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 200, description = "The template as saved.", body = TemplateView)))]
 async fn update(
     State(s): State<WebState>,
@@ -206,7 +208,8 @@ struct ImportQuery {
 /// Import a template
 ///
 /// Creates a template from an export file.
-#[utoipa::path(post, path = "/templates/import", tag = "templates", params(ImportQuery), request_body = TemplateExport,
+#[utoipa::path(post, path = "/templates/import", tag = "templates", params(ImportQuery),
+    request_body(content = TemplateExport, example = json!({"shortlist_template": 1, "key": "imported-screening", "spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 201, description = "The new template.", body = TemplateView)))]
 async fn import(
     State(s): State<WebState>,
