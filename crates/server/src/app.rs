@@ -47,6 +47,8 @@ pub struct App {
     pub idempotency_sealer: shortlist_app::secrets::Sealer,
     /// Outbound webhooks (endpoints, delivery log); the settings page and API share it.
     pub webhooks: shortlist_app::webhooks::Webhooks,
+    /// SHORTLIST_TRUSTED_PROXIES, parsed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl App {
@@ -83,6 +85,8 @@ impl App {
         let uploads = Uploads::new(db.clone(), media.clone(), clock.clone());
         let webhook_ranges = shortlist_app::credentials::policy::parse_cidrs(&serve.webhook_allow_private)
             .map_err(|e| anyhow::anyhow!("SHORTLIST_WEBHOOK_ALLOW_PRIVATE: {e}"))?;
+        let trusted_proxies = shortlist_app::credentials::policy::parse_cidrs(&serve.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("SHORTLIST_TRUSTED_PROXIES: {e}"))?;
         let webhooks = shortlist_app::webhooks::Webhooks::new(
             recruiting.clone(),
             &common.secret_key()?,
@@ -181,6 +185,7 @@ impl App {
             credentials,
             webhooks,
             idempotency_sealer: shortlist_app::secrets::Sealer::new(&common.secret_key()?, "api/idempotent-answer"),
+            trusted_proxies,
         })
     }
 
@@ -207,6 +212,7 @@ impl App {
             credentials: self.credentials.clone(),
             webhooks: self.webhooks.clone(),
             idempotency_sealer: self.idempotency_sealer.clone(),
+            trusted_proxies: Arc::new(self.trusted_proxies.clone()),
             api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
             operators: Arc::new(

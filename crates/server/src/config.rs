@@ -99,6 +99,12 @@ pub struct ServeArgs {
     /// Empty by default: webhooks go to public https addresses only.
     #[arg(long, env = "SHORTLIST_WEBHOOK_ALLOW_PRIVATE", default_value = "")]
     pub webhook_allow_private: String,
+    /// Reverse proxies (CIDR, comma-separated) whose `X-Forwarded-For` is believed. A request
+    /// from one of them counts as coming from the nearest address in that header that is not a
+    /// proxy itself — for IP allow-lists, login and link-guessing limits, view logs. Empty by
+    /// default: the socket's address is the client, and the header is ignored (anyone can send it).
+    #[arg(long, env = "SHORTLIST_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Contact the push services may use about our messages (VAPID `sub`).
     #[arg(
         long,

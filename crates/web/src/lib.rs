@@ -4,6 +4,7 @@ mod api;
 mod assets;
 mod auth;
 mod candidate;
+mod client_ip;
 mod connectors;
 mod error;
 mod gate;
@@ -56,6 +57,8 @@ pub struct WebState {
     /// Seals answers kept for Idempotency-Key replays: a key or webhook secret is shown once in
     /// its creation answer, and must not then sit readable in the database for 24 h.
     pub idempotency_sealer: shortlist_app::secrets::Sealer,
+    /// Reverse proxies whose `X-Forwarded-For` names the client ([`client_ip`]).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Request rates of machine callers, one bucket per partner or key.
     pub api_limits: Arc<ApiLimits>,
     /// Origin of SHORTLIST_PUBLIC_URL (scheme://host[:port]); forms from elsewhere are refused.
@@ -90,6 +93,11 @@ pub fn router(state: WebState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::cross_origin_guard,
+        ))
+        // Outermost, so every check below sees the client's address, not the proxy's.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::real_client,
         ))
         .with_state(state);
     telemetry::apply(app)
