@@ -166,7 +166,8 @@ impl App {
             media: media.clone(),
         };
         let wake = Arc::new(Notify::new());
-        let credentials = shortlist_app::credentials::Credentials::new(db.clone(), clock.clone());
+        let mut credentials = shortlist_app::credentials::Credentials::new(db.clone(), clock.clone());
+        credentials.key_policy = (serve.api_key_rate.max(1), serve.api_key_burst.max(1));
         // The digest scheduler is a job chain; this starts it on a fresh database.
         notify::digest::start(&db, clock.now()).await?;
         Ok(App {

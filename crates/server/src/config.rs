@@ -105,6 +105,13 @@ pub struct ServeArgs {
     /// default: the socket's address is the client, and the header is ignored (anyone can send it).
     #[arg(long, env = "SHORTLIST_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Requests per second (sustained) for each organisation API key and personal token;
+    /// partners carry their own limit, set per partner.
+    #[arg(long, env = "SHORTLIST_API_KEY_RATE", default_value_t = 10)]
+    pub api_key_rate: u32,
+    /// Burst allowance on top of that rate for each key.
+    #[arg(long, env = "SHORTLIST_API_KEY_BURST", default_value_t = 20)]
+    pub api_key_burst: u32,
     /// Contact the push services may use about our messages (VAPID `sub`).
     #[arg(
         long,

@@ -1,6 +1,6 @@
 //! Behind a reverse proxy: a partner's IP allow-list judges the client named by the trusted
 //! proxy's `X-Forwarded-For`, and a caller who is not a trusted proxy cannot claim an address
-//! by sending the header itself.
+//! by sending the header itself. And the operator's limit for organisation keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_common;
@@ -70,5 +70,31 @@ async fn without_trusted_proxies_the_header_is_ignored() {
     )
     .await;
     refused(&got, StatusCode::FORBIDDEN, "ip_not_allowed");
+    app.stop().await;
+}
+
+/// The operator sets the limit of organisation keys; each answer says which limit applies.
+#[tokio::test]
+async fn the_operator_sets_the_rate_of_organisation_keys() {
+    let app = TestApp::spawn_with(&["--api-key-rate", "50", "--api-key-burst", "120"]).await;
+    let admin = sign_in(&app, Role::Admin).await;
+    let operator = shortlist_app::credentials::Credentials::operator(&admin.org);
+    let key = app
+        .app
+        .credentials
+        .create_api_key(&operator, false, "fuzzer", "*", None)
+        .await
+        .unwrap();
+    let auth = format!("Bearer {}", key.token);
+    let got = call(
+        &client(),
+        Method::GET,
+        format!("{}/positions", admin.base),
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(got.1["ratelimit-limit"], "120");
     app.stop().await;
 }
