@@ -277,21 +277,29 @@ async fn change_password(
     }
 }
 
-#[derive(serde::Serialize)]
+/// The user the request acts as.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Me {
     id: String,
     email: String,
     name: String,
+    /// `admin`, `recruiter` or `reviewer`.
     role: String,
     org: MeOrg,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct MeOrg {
     id: String,
     name: String,
 }
 
+/// Get the calling user
+///
+/// The user a session, personal token or partner (through `X-Shortlist-User-Email`) acts as.
+/// An organisation API key acts for no user and gets 403.
+#[utoipa::path(get, path = "/me", tag = "account",
+    responses((status = 200, description = "The user and organisation.", body = Me)))]
 async fn me(ApiUser(u): ApiUser) -> Json<Me> {
     Json(Me {
         id: u.user_id.to_string(),

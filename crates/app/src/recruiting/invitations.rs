@@ -30,6 +30,7 @@ pub struct InviteRequest {
     pub resend: bool,
     pub expires_in_days: Option<u32>,
     #[serde(default)]
+    #[schema(value_type = super::metadata::Metadata)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// The candidate's ids in an ATS (kind + connection + id), kept on the candidate.
     #[serde(default)]
@@ -59,6 +60,8 @@ pub struct InvitationView {
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub send_count: i32,
+    // Always an object: it is stored only as accepted by `metadata::check`.
+    #[schema(value_type = super::metadata::Metadata)]
     pub metadata: serde_json::Value,
     pub candidate_url: String,
     pub created_at: DateTime<Utc>,
@@ -98,30 +101,6 @@ pub enum InviteOutcome {
     },
     /// Nothing was sent: the candidate already has this active invitation.
     Duplicate { existing: InvitationView },
-}
-
-pub const METADATA_MAX_PAIRS: usize = 50;
-pub const METADATA_MAX_KEY: usize = 64;
-pub const METADATA_MAX_VALUE: usize = 1024;
-
-fn check_metadata(m: &serde_json::Map<String, serde_json::Value>) -> Result<(), AppError> {
-    if m.len() > METADATA_MAX_PAIRS {
-        return Err(AppError::field(
-            "metadata",
-            format!("at most {METADATA_MAX_PAIRS} entries"),
-        ));
-    }
-    for (k, v) in m {
-        let ok_key = !k.is_empty() && k.len() <= METADATA_MAX_KEY;
-        let ok_value = v.as_str().is_some_and(|s| s.len() <= METADATA_MAX_VALUE);
-        if !ok_key || !ok_value {
-            return Err(AppError::field(
-                &format!("metadata.{k}"),
-                format!("keys of 1–{METADATA_MAX_KEY} characters with string values of at most {METADATA_MAX_VALUE}"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 impl Recruiting {
@@ -203,7 +182,7 @@ impl Recruiting {
         {
             return Err(AppError::field("time_zone", "use an IANA zone such as Europe/Paris"));
         }
-        check_metadata(&req.metadata)?;
+        super::metadata::check(&req.metadata)?;
         let position = not_found(positions::get(&self.db, org, pos).await?)?;
         if position.status != "open" {
             return Err(AppError::Conflict {

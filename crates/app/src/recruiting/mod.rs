@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
+pub mod metadata;
 pub mod media;
 pub mod positions;
 pub mod search;

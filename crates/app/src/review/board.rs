@@ -26,7 +26,10 @@ pub struct BoardRow {
     pub mine: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+/// The board's filters and order: the query of the review board page and of
+/// `GET /api/v1/positions/{id}/review`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// `name`, `state`, `score`, `decision` or `completed` (default).
     #[serde(default)]
@@ -34,9 +37,10 @@ pub struct BoardQuery {
     /// `asc` or `desc` (default for score and completed).
     #[serde(default)]
     pub dir: Option<String>,
+    /// Only invitations in this state.
     #[serde(default)]
     pub state: Option<String>,
-    /// A decision, or `none` for undecided.
+    /// Only this decision (`advance`, `hold`, `reject`), or `none` for undecided.
     #[serde(default)]
     pub decision: Option<String>,
 }

@@ -56,6 +56,7 @@ pub struct ResultSummary {
     pub position: Ref,
     pub template: TemplateRef,
     pub round: i32,
+    #[schema(value_type = crate::recruiting::metadata::Metadata)]
     pub metadata: serde_json::Value,
     pub completed_at: Option<DateTime<Utc>>,
     pub questions: QuestionCount,

@@ -73,9 +73,27 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     /// The body sent, exactly as frozen at the first attempt.
-    #[schema(value_type = Object)]
+    #[schema(value_type = WebhookMessage)]
     pub payload: serde_json::Value,
     pub attempts: Vec<AttemptView>,
+}
+
+// Only the schema of a delivery's body in the OpenAPI document: the body is built as JSON
+// (`payload.rs`, and the ping in `send_test`) and frozen as it was sent.
+/// The body of a webhook message: what happened, when, and its data.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookMessage {
+    /// The event type (`invitation.completed`, …), or `webhook.test` for a ping.
+    #[schema(rename = "type")]
+    kind: String,
+    /// When the event happened (RFC 3339, milliseconds).
+    timestamp: DateTime<Utc>,
+    /// For invitation events: `event_id`, `invitation` (the invitation with its `metadata`),
+    /// `links.result_url`, and `evaluation` (reviewer, average score, count) with
+    /// `evaluation.submitted`. For `webhook.test`: `endpoint_id` and `message`.
+    #[schema(value_type = Object)]
+    data: (),
 }
 
 pub(super) fn split_events(raw: &str) -> Vec<String> {

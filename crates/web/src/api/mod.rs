@@ -28,6 +28,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shortlist_app::AppError;
 
+// For the `#[utoipa::path]` of the review API's handlers (`review/api.rs`).
+pub(crate) use invitations::InvitationPath;
+pub(crate) use openapi::Problem;
+pub(crate) use positions::PositionPath;
+
 pub fn routes() -> Router<WebState> {
     Router::new()
         .merge(templates::routes())

@@ -3,12 +3,12 @@
 //! `/api/v1/openapi.json` and as a reference page at `/api/v1/docs`. Neither needs credentials:
 //! they describe the API, they reveal no organisation's data.
 
-mod elsewhere;
 mod page;
 mod shared;
 
 use super::{invitations, media, partner, positions, push, results, settings, templates, webhooks};
-use crate::WebState;
+use crate::review::api as review;
+use crate::{WebState, auth};
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -54,9 +54,9 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         positions::unlink, partner::find_or_create,
         invitations::list, invitations::invite, invitations::batch, invitations::show,
         invitations::resend, invitations::extend, invitations::cancel,
-        elsewhere::interview, elsewhere::evaluations, elsewhere::submit, elsewhere::board,
-        elsewhere::decide, elsewhere::shares, elsewhere::create_share, elsewhere::revoke_share,
-        elsewhere::share_views, elsewhere::settings, elsewhere::put_settings,
+        review::interview, review::evaluations, review::submit, review::board, review::decide,
+        review::shares, review::create_share, review::revoke_share, review::share_views,
+        review::settings, review::put_settings,
         media::upload, media::download,
         settings::show, settings::update, settings::email_template, settings::put_email_template,
         settings::reset_email_template,
@@ -64,7 +64,7 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
         results::search, results::list, results::report, results::take,
         webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::remove,
         webhooks::rotate, webhooks::test, webhooks::deliveries, webhooks::redeliver,
-        elsewhere::me,
+        auth::me,
     ),
     components(schemas(Problem)),
     tags(

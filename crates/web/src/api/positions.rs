@@ -30,7 +30,7 @@ pub(super) fn pos(raw: &str) -> Result<PositionId, ApiError> {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-pub(super) struct PositionPath {
+pub(crate) struct PositionPath {
     /// The position's id (`pos_…`).
     id: String,
 }

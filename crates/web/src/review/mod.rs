@@ -6,7 +6,7 @@
 //! `Referrer-Policy: no-referrer` and `X-Robots-Tag: noindex` and are never cached; the request
 //! log shows their paths with the secret cut out ([`redact_path`]).
 
-mod api;
+pub(crate) mod api;
 mod guard;
 mod interview;
 mod lists;
