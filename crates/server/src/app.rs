@@ -9,6 +9,7 @@ use shortlist_app::connectors::icims::Icims;
 use shortlist_app::connectors::icims::writeback as icims_writeback;
 use shortlist_app::events::Dispatcher;
 use shortlist_app::interview::Interviews;
+use shortlist_app::jobs::housekeeping;
 use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig};
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
@@ -137,6 +138,11 @@ impl App {
             .with(Arc::new(notify::digest::DigestScan {
                 notifier: notifier.clone(),
             }))
+            .with(Arc::new(housekeeping::Housekeeping {
+                db: db.clone(),
+                clock: clock.clone(),
+                retention: retention(serve),
+            }))
             // Consumers of invitation events (ATS write-back, notifications, webhooks) are
             // listed here as they arrive.
             .with(Arc::new(icims_writeback::Writeback {
@@ -170,6 +176,7 @@ impl App {
         credentials.key_policy = (serve.api_key_rate.max(1), serve.api_key_burst.max(1));
         // The digest scheduler is a job chain; this starts it on a fresh database.
         notify::digest::start(&db, clock.now()).await?;
+        housekeeping::start(&db, clock.now()).await?;
         Ok(App {
             db,
             media,
@@ -245,6 +252,17 @@ impl App {
             self.wake.clone(),
             self.clock.clone(),
         )
+    }
+}
+
+/// The retention windows of `serve`, for the housekeeping job.
+fn retention(serve: &ServeArgs) -> housekeeping::Retention {
+    let days = |d: u32| chrono::TimeDelta::days(i64::from(d));
+    housekeeping::Retention {
+        done_jobs: days(serve.retention_done_jobs_days),
+        dead_jobs: days(serve.retention_dead_jobs_days),
+        idempotency_keys: chrono::TimeDelta::hours(i64::from(serve.retention_idempotency_hours)),
+        webhook_deliveries: days(serve.retention_webhook_days),
     }
 }
 

@@ -137,6 +137,18 @@ pub struct ServeArgs {
     /// First retry delay of a failed job in seconds; doubles per attempt (with jitter) up to an hour.
     #[arg(long, env = "SHORTLIST_JOB_RETRY_BASE_SECS", default_value_t = 10.0)]
     pub job_retry_base_secs: f64,
+    /// Days finished (done) background jobs are kept before housekeeping deletes them.
+    #[arg(long, env = "SHORTLIST_RETENTION_DONE_JOBS_DAYS", default_value_t = 7)]
+    pub retention_done_jobs_days: u32,
+    /// Days dead (failed for good) jobs are kept; longer, because administrators look at them.
+    #[arg(long, env = "SHORTLIST_RETENTION_DEAD_JOBS_DAYS", default_value_t = 30)]
+    pub retention_dead_jobs_days: u32,
+    /// Hours an Idempotency-Key record is kept (replays are answered only within 24 hours).
+    #[arg(long, env = "SHORTLIST_RETENTION_IDEMPOTENCY_HOURS", default_value_t = 24)]
+    pub retention_idempotency_hours: u32,
+    /// Days webhook deliveries and their attempts are kept (each endpoint's newest stays).
+    #[arg(long, env = "SHORTLIST_RETENTION_WEBHOOK_DAYS", default_value_t = 30)]
+    pub retention_webhook_days: u32,
     /// On shutdown, seconds to let running jobs finish before releasing them.
     #[arg(long, env = "SHORTLIST_SHUTDOWN_GRACE_SECS", default_value_t = 20.0)]
     pub shutdown_grace_secs: f64,

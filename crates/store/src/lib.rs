@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod page;
 pub mod positions;
 pub mod results;
+pub mod retention;
 pub mod review;
 pub mod sessions;
 pub mod settings;

@@ -1,6 +1,7 @@
 //! Background job kinds and the worker that runs them on top of `store::jobs`.
 
 mod handlers;
+pub mod housekeeping;
 mod worker;
 
 pub use handlers::{DiagMarker, SendEmail, diag_marker_prefix};
