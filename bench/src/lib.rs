@@ -1,6 +1,20 @@
-//! Shared bits of the benchmarks: where results go and how they are written.
+//! Shared bits of the benchmarks: start-up ([`harness`]), load generation ([`load`]), where
+//! results go and how they are written.
+
+pub mod harness;
+pub mod load;
 
 use std::path::PathBuf;
+
+/// Writes `bench/results/<name>.json` and `.md` and prints the Markdown.
+pub fn write_files(name: &str, json: &serde_json::Value, md: &str) -> anyhow::Result<()> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(json)?)?;
+    std::fs::write(dir.join(format!("{name}.md")), md)?;
+    println!("{md}");
+    Ok(())
+}
 
 /// One measured pair: ours against an anchor run in the same process, same machine, same minute.
 pub struct Comparison {
@@ -29,8 +43,6 @@ impl Comparison {
     /// As [`Comparison::write`], with further named figures (e.g. latency ratios) as JSON fields
     /// and table rows.
     pub fn write_with(&self, extra: &[(&str, f64)]) -> anyhow::Result<()> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results");
-        std::fs::create_dir_all(&dir)?;
         let mut json = serde_json::json!({
             "name": self.name, "unit": self.unit, "ours": self.ours, "anchor": self.anchor,
             "anchor_name": self.anchor_name, "ratio": self.ratio(), "detail": self.detail,
@@ -39,10 +51,6 @@ impl Comparison {
             json[*k] = serde_json::json!(v);
         }
         let rows: String = extra.iter().map(|(k, v)| format!("| {k} | {v:.2} |\n")).collect();
-        std::fs::write(
-            dir.join(format!("{}.json", self.name)),
-            serde_json::to_string_pretty(&json)?,
-        )?;
         let md = format!(
             "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {:.2} |\n{rows}\n{}\n",
             self.name,
@@ -53,9 +61,7 @@ impl Comparison {
             self.ratio(),
             self.detail
         );
-        std::fs::write(dir.join(format!("{}.md", self.name)), &md)?;
-        println!("{md}");
-        Ok(())
+        write_files(self.name, &json, &md)
     }
 }
 

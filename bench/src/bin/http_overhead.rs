@@ -4,32 +4,24 @@
 
 use axum::Router;
 use axum::routing::get;
-use clap::Parser;
-use shortlist::config::{Cli, Command};
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use shortlist_bench::harness::{self, Bench};
+use shortlist_bench::load::{self, Latencies};
+use std::time::Duration;
 
-async fn load(url: String, total: usize, in_flight: usize) -> anyhow::Result<f64> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight).build()?;
-    let started = Instant::now();
-    let mut tasks = vec![];
-    for w in 0..in_flight {
+const IN_FLIGHT: usize = 32;
+
+async fn run(url: String, total: usize, in_flight: usize) -> anyhow::Result<Latencies> {
+    let client = load::client(in_flight)?;
+    load::closed_loop(total, in_flight, Duration::from_secs(300), move |_| {
         let (client, url) = (client.clone(), url.clone());
-        let share = total / in_flight + usize::from(w < total % in_flight);
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..share {
-                let r = client.get(&url).send().await?;
-                anyhow::ensure!(r.status().is_success(), "status {}", r.status());
-                r.bytes().await?;
-            }
+        async move {
+            let r = client.get(&url).send().await?;
+            anyhow::ensure!(r.status().is_success(), "status {}", r.status());
+            r.bytes().await?;
             Ok(())
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    anyhow::ensure!(started.elapsed() < Duration::from_secs(300), "run took too long");
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+        }
+    })
+    .await
 }
 
 #[tokio::main]
@@ -38,46 +30,37 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
-    let tmp = tempfile::tempdir()?;
-    let db_url = shortlist_bench::database_url(&tmp);
-    let data = tmp.path().display().to_string();
-    let cli = Cli::try_parse_from([
-        "shortlist",
-        "--database-url",
-        &db_url,
-        "--data-dir",
-        &data,
-        "serve",
-        "--no-worker",
-    ])?;
-    let Command::Serve(serve) = cli.command else {
-        anyhow::bail!("expected serve")
-    };
-    let app = shortlist::App::build(&cli.common, &serve).await?;
-    let ours = shortlist_web::router(app.web_state(&serve, shortlist::telemetry::metrics_handle()));
+    let machine = harness::machine_note();
+    let bench = Bench::start(&[]).await?;
     let plain = Router::new().route(
         "/healthz",
         get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
     );
-
-    let mut urls = vec![];
-    for router in [ours, plain] {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        urls.push(format!("http://{}/healthz", l.local_addr()?));
-        tokio::spawn(async move { axum::serve(l, router.into_make_service_with_connect_info::<SocketAddr>()).await });
-    }
+    let ours = format!("http://{}/healthz", harness::serve(bench.router()).await?);
+    let anchor = format!("http://{}/healthz", harness::serve(plain).await?);
     // Warm up both, then measure the anchor and ours back to back.
-    load(urls[0].clone(), 500, 8).await?;
-    load(urls[1].clone(), 500, 8).await?;
-    let anchor = load(urls[1].clone(), total, 32).await?;
-    let ours = load(urls[0].clone(), total, 32).await?;
+    run(ours.clone(), 500, 8).await?;
+    run(anchor.clone(), 500, 8).await?;
+    let anchor = run(anchor, total, IN_FLIGHT).await?;
+    let ours = run(ours, total, IN_FLIGHT).await?;
     shortlist_bench::Comparison {
         name: "http_overhead",
         unit: "requests/s",
-        ours,
-        anchor,
+        ours: ours.rate(),
+        anchor: anchor.rate(),
         anchor_name: "plain axum handler",
-        detail: format!("{total} GET /healthz at 32 in flight over loopback; client and servers share the 2 cores."),
+        detail: format!(
+            "{total} GET /healthz at {IN_FLIGHT} in flight over loopback; client and servers share the cores; {} build. \
+             Shortlist: {}. Anchor: {}. Machine at the start: {machine}.",
+            harness::build_kind(),
+            ours.summary("requests/s"),
+            anchor.summary("requests/s"),
+        ),
     }
-    .write()
+    .write_with(&[
+        ("p50_ms_ours", ours.pct(0.5)),
+        ("p50_ms_anchor", anchor.pct(0.5)),
+        ("p99_ms_ours", ours.pct(0.99)),
+        ("p99_ms_anchor", anchor.pct(0.99)),
+    ])
 }

@@ -7,21 +7,20 @@
 //! by the same simulator. Bounded: N events per side (default 10,000), a time limit per side,
 //! 127.0.0.1 only.
 
+use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use clap::Parser;
 use icims_sim::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
-use shortlist::config::{Cli, Command};
 use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
-use shortlist_app::recruiting::Actor;
-use shortlist_domain::{OrgId, Role};
+use shortlist_bench::harness::{self, Bench};
+use shortlist_bench::load::{self, Latencies};
+use shortlist_domain::OrgId;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TRIGGER: &str = "C38356";
 const PACKAGE: &str = "support-video";
@@ -78,20 +77,17 @@ fn plan(sim: &SimHandle, tag: &str, n: usize, share: f64) -> (Vec<Send>, usize) 
 }
 
 struct Run {
-    secs: f64,
-    /// Reply times in milliseconds, sorted.
-    millis: Vec<f64>,
+    lat: Latencies,
     /// ("move" | "replay", HTTP status) → count; status 0 = no reply.
     statuses: BTreeMap<(&'static str, u16), usize>,
 }
 
 impl Run {
     fn rate(&self) -> f64 {
-        self.millis.len() as f64 / self.secs
+        self.lat.rate()
     }
     fn pct(&self, q: f64) -> f64 {
-        let i = ((self.millis.len().saturating_sub(1)) as f64 * q).round() as usize;
-        self.millis.get(i).copied().unwrap_or(0.0)
+        self.lat.pct(q)
     }
     fn summary(&self) -> String {
         let s: Vec<String> = self
@@ -99,74 +95,44 @@ impl Run {
             .iter()
             .map(|((k, st), n)| format!("{k} {st}: {n}"))
             .collect();
-        format!(
-            "{:.0} events/s, p50 {:.1} ms, p99 {:.1} ms ({})",
-            self.rate(),
-            self.pct(0.5),
-            self.pct(0.99),
-            s.join(", ")
-        )
+        format!("{} ({})", self.lat.summary("events/s"), s.join(", "))
     }
 }
 
 /// Sends `sends` through the simulator's event sender, `concurrency` at a time, timing each reply.
 async fn run(sim: &SimHandle, sends: Vec<Send>, concurrency: usize, max: Duration) -> anyhow::Result<Run> {
-    let sends = Arc::new(sends);
-    let next = Arc::new(AtomicUsize::new(0));
-    let out = Arc::new(Mutex::new((vec![], BTreeMap::new())));
-    let started = Instant::now();
-    let mut tasks = vec![];
-    for _ in 0..concurrency {
-        let (sim, sends, next, out) = (sim.clone(), sends.clone(), next.clone(), out.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(send) = sends.get(i).copied() else {
-                    return Ok(());
-                };
-                anyhow::ensure!(started.elapsed() < max, "not done within {} s", max.as_secs());
-                let t = Instant::now();
-                let (kind, outcome) = match send {
-                    Send::Move(wf) => ("move", sim.move_to_status(&[wf], TRIGGER).await.into_iter().next()),
-                    Send::Replay(wf) => ("replay", Some(sim.replay_last(wf).await)),
-                };
-                let ms = t.elapsed().as_secs_f64() * 1e3;
-                let status = outcome.map_or(0, |o| o.status);
-                let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
-                o.0.push(ms);
-                *o.1.entry((kind, status)).or_insert(0) += 1;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let (mut millis, statuses) = std::mem::take(&mut *out.lock().unwrap_or_else(|e| e.into_inner()));
-    millis.sort_by(f64::total_cmp);
-    Ok(Run { secs, millis, statuses })
+    let statuses = Arc::new(Mutex::new(BTreeMap::new()));
+    let (sim, seen) = (sim.clone(), statuses.clone());
+    let lat = load::closed_loop(sends.len(), concurrency, max, move |i| {
+        let (sim, seen, send) = (sim.clone(), seen.clone(), sends[i]);
+        async move {
+            let (kind, outcome) = match send {
+                Send::Move(wf) => ("move", sim.move_to_status(&[wf], TRIGGER).await.into_iter().next()),
+                Send::Replay(wf) => ("replay", Some(sim.replay_last(wf).await)),
+            };
+            let status = outcome.map_or(0, |o| o.status);
+            *seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry((kind, status))
+                .or_insert(0) += 1;
+            Ok(())
+        }
+    })
+    .await?;
+    let statuses = std::mem::take(&mut *statuses.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(Run { lat, statuses })
 }
 
 /// An organisation with an admin (the connection's observer), the template the jobs' package
 /// names, and an iCIMS connection whose API is the simulator; returns the inbound credentials.
-async fn connect(app: &shortlist::App, sim: &SimHandle) -> anyhow::Result<(OrgId, Auth)> {
-    let org = app.accounts.create_org("Bench", None, false).await?.org_id()?;
-    let (uid, _) = app
-        .accounts
-        .create_user(
-            &org,
-            "bench@example.com",
-            "Bench",
-            Role::Admin,
-            Some("correct horse battery"),
-        )
-        .await?;
-    let who = Actor {
-        org_id: org.clone(),
-        user_id: Some(uid.clone()),
-        role: Role::Admin,
-        label: "bench".into(),
-    };
+async fn connect(bench: &Bench, sim: &SimHandle) -> anyhow::Result<(OrgId, Auth)> {
+    let app = &bench.app;
+    let who = bench.admin_org("Bench", "bench@example.com", false).await?;
+    let (org, uid) = (
+        who.org_id.clone(),
+        who.user_id.clone().context("admin without a user id")?,
+    );
     let spec = serde_json::from_value(serde_json::json!({ "name": "Support screening", "questions": [
         { "id": "q1", "kind": "text", "prompt": "Why this job?" }
     ]}))?;
@@ -204,37 +170,20 @@ async fn connect(app: &shortlist::App, sim: &SimHandle) -> anyhow::Result<(OrgId
 }
 
 async fn serve(router: Router) -> anyhow::Result<String> {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/connectors/icims/events", l.local_addr()?);
-    tokio::spawn(async move { axum::serve(l, router.into_make_service_with_connect_info::<SocketAddr>()).await });
-    Ok(url)
+    Ok(format!(
+        "http://{}/connectors/icims/events",
+        harness::serve(router).await?
+    ))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let max = Duration::from_secs(args.max_secs);
-    let tmp = tempfile::tempdir()?;
-    let db_url = shortlist_bench::database_url(&tmp);
-    let data = tmp.path().display().to_string();
-    let cli = Cli::try_parse_from([
-        "shortlist",
-        "--database-url",
-        &db_url,
-        "--data-dir",
-        &data,
-        "serve",
-        "--no-worker",
-    ])?;
-    let Command::Serve(serve_args) = cli.command else {
-        anyhow::bail!("expected serve")
-    };
-    let app = shortlist::App::build(&cli.common, &serve_args).await?;
-    let backend = format!("{:?}", app.db.backend()).to_lowercase();
-    let ours_url = serve(shortlist_web::router(
-        app.web_state(&serve_args, shortlist::telemetry::metrics_handle()),
-    ))
-    .await?;
+    let machine = harness::machine_note();
+    let bench = Bench::start(&[]).await?;
+    let (app, backend) = (&bench.app, bench.backend.clone());
+    let ours_url = serve(bench.router()).await?;
     let plain = Router::new().route(
         "/connectors/icims/events",
         post(|body: Bytes| async move {
@@ -257,7 +206,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .await?;
-    let (org, auth) = connect(&app, &sim).await?;
+    let (org, auth) = connect(&bench, &sim).await?;
     let target = |url: &str| EventTarget {
         url: url.to_string(),
         auth: auth.clone(),
@@ -297,11 +246,11 @@ async fn main() -> anyhow::Result<()> {
         detail: format!(
             "{} WorkFlowStatusChangeEvents per side ({} replays of an earlier event), {} in flight, sent by the \
              iCIMS simulator (Basic auth, Link header) over loopback; backend {backend}, job worker off, {} build; client, \
-             simulator and servers share the 2 cores. Shortlist: {}. Anchor: {}. {sanity}",
+             simulator and servers share the cores. Shortlist: {}. Anchor: {}. {sanity} Machine at the start: {machine}.",
             args.events,
             args.events - distinct,
             args.concurrency,
-            if cfg!(debug_assertions) { "debug" } else { "release" },
+            harness::build_kind(),
             ours.summary(),
             anchor.summary(),
         ),
