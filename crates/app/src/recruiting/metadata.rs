@@ -8,7 +8,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 pub const METADATA_MAX_PAIRS: usize = 50;
-/// In bytes of UTF-8, like [`METADATA_MAX_VALUE`].
+/// In characters (as JSON Schema's `maxLength` counts), like [`METADATA_MAX_VALUE`].
 pub const METADATA_MAX_KEY: usize = 64;
 pub const METADATA_MAX_VALUE: usize = 1024;
 
@@ -22,8 +22,8 @@ pub(crate) fn check(m: &Map<String, Value>) -> Result<(), AppError> {
         ));
     }
     for (k, v) in m {
-        let ok_key = !k.is_empty() && k.len() <= METADATA_MAX_KEY;
-        let ok_value = v.as_str().is_some_and(|s| s.len() <= METADATA_MAX_VALUE);
+        let ok_key = !k.is_empty() && k.chars().count() <= METADATA_MAX_KEY;
+        let ok_value = v.as_str().is_some_and(|s| s.chars().count() <= METADATA_MAX_VALUE);
         if !ok_key || !ok_value {
             return Err(AppError::field(
                 &format!("metadata.{k}"),
@@ -51,7 +51,7 @@ impl utoipa::PartialSchema for Metadata {
             "String pairs kept on the invitation and returned on every read, for example the \
              ATS's `candidateId` and `applicationId` and the recruiter's `user_email`. At most \
              {METADATA_MAX_PAIRS} entries; keys of 1–{METADATA_MAX_KEY} and values of at most \
-             {METADATA_MAX_VALUE} bytes of UTF-8; every value is a string. Anything else is \
+             {METADATA_MAX_VALUE} characters; every value is a string. Anything else is \
              422 `validation_failed` naming `metadata.<key>`."
         );
         ObjectBuilder::new()
@@ -105,6 +105,13 @@ mod tests {
         assert!(check(&map(json!({ "": "x" }))).is_err());
         assert!(check(&map(json!({ "k".repeat(METADATA_MAX_KEY + 1): "x" }))).is_err());
         assert!(check(&map(json!({ "k": "v".repeat(METADATA_MAX_VALUE + 1) }))).is_err());
+        // Characters, not bytes: a key of accented letters at the limit passes.
+        assert!(
+            check(&map(
+                json!({ "é".repeat(METADATA_MAX_KEY): "ü".repeat(METADATA_MAX_VALUE) })
+            ))
+            .is_ok()
+        );
         let many: Map<String, Value> = (0..=METADATA_MAX_PAIRS)
             .map(|i| (format!("k{i}"), json!("v")))
             .collect();
