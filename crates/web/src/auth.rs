@@ -3,7 +3,7 @@
 use crate::WebState;
 use crate::error::{ApiError, PageError};
 use crate::pages::{self, render};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -50,10 +50,42 @@ impl FromRequestParts<WebState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         match user_from_cookie(parts, state).await {
             Ok(Some((u, token))) => Ok(PageUser(u, token)),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Ok(None) => Err(Redirect::to(&login_url(parts)).into_response()),
             Err(e) => Err(PageError(e).into_response()),
         }
     }
+}
+
+/// The sign-in page, asked to come back to this page afterwards. Only pages that are read (GET)
+/// come back: a form posted without a session cannot be replayed after signing in.
+fn login_url(parts: &Parts) -> String {
+    // Under a nested router `parts.uri` lost its prefix; the original URI has it.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri);
+    let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    if parts.method != Method::GET || here == "/" || local_path(here).is_none() {
+        return "/login".into();
+    }
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", here)
+        .finish();
+    format!("/login?{q}")
+}
+
+/// `next` if it is a path on this site, so sign-in cannot be made to send anyone elsewhere (an
+/// open redirect): it must start with one `/`, and `//host`, `/\host` (browsers read `\` as `/`),
+/// schemes, spaces and control characters (browsers drop tabs and newlines) are refused.
+/// Visible ASCII only, which is also what a Location header may hold.
+pub fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.len() <= 2048
+        && next.chars().all(|c| c.is_ascii_graphic());
+    ok.then_some(next)
 }
 
 /// A signed-in user on the API; anyone else gets a 401 problem.
@@ -147,17 +179,29 @@ async fn home(PageUser(user, _): PageUser) -> Response {
     render(StatusCode::OK, &pages::Home::new(&user))
 }
 
-async fn login_page(State(s): State<WebState>, jar: CookieJar) -> Response {
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Where to go after signing in: `next` when it is local, else the home page.
+fn after_login(next: &str) -> &str {
+    local_path(next).unwrap_or("/")
+}
+
+async fn login_page(State(s): State<WebState>, jar: CookieJar, Query(q): Query<NextQuery>) -> Response {
     if let Some(c) = jar.get(SESSION_COOKIE)
         && let Ok(Some(_)) = s.accounts.session(c.value()).await
     {
-        return Redirect::to("/").into_response();
+        return Redirect::to(after_login(&q.next)).into_response();
     }
     render(
         StatusCode::OK,
         &pages::Login {
             email: String::new(),
             error: None,
+            next: local_path(&q.next).unwrap_or_default().to_string(),
         },
     )
 }
@@ -168,6 +212,8 @@ struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn login(
@@ -182,6 +228,7 @@ async fn login(
             &pages::Login {
                 email: f.email.clone(),
                 error: Some(error),
+                next: local_path(&f.next).unwrap_or_default().to_string(),
             },
         )
     };
@@ -203,7 +250,7 @@ async fn login(
                 .same_site(SameSite::Lax)
                 .path("/")
                 .expires(time_of(session.expires_at));
-            (jar.add(cookie), Redirect::to("/")).into_response()
+            (jar.add(cookie), Redirect::to(after_login(&f.next))).into_response()
         }
         Err(AppError::Unauthorized) => again(
             StatusCode::UNAUTHORIZED,
@@ -311,4 +358,36 @@ async fn me(ApiUser(u): ApiUser) -> Json<Me> {
             name: u.org_name,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        for ok in [
+            "/",
+            "/positions",
+            "/connectors/icims/pick/pos_1?workflow=7&person=9",
+            "/a//b",
+        ] {
+            assert_eq!(local_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "positions",
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "/caf\u{e9}",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }

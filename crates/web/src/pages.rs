@@ -11,6 +11,8 @@ use shortlist_app::error::FieldError;
 pub struct Login {
     pub email: String,
     pub error: Option<String>,
+    /// The local page to return to after signing in ("" for the home page).
+    pub next: String,
 }
 
 #[derive(Template)]
