@@ -261,7 +261,8 @@ fn retention(serve: &ServeArgs) -> housekeeping::Retention {
     housekeeping::Retention {
         done_jobs: days(serve.retention_done_jobs_days),
         dead_jobs: days(serve.retention_dead_jobs_days),
-        idempotency_keys: chrono::TimeDelta::hours(i64::from(serve.retention_idempotency_hours)),
+        // Partners are promised replays for at least 24 h (the gate's own window).
+        idempotency_keys: chrono::TimeDelta::hours(i64::from(serve.retention_idempotency_hours.max(24))),
         webhook_deliveries: days(serve.retention_webhook_days),
     }
 }

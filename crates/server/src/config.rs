@@ -143,7 +143,7 @@ pub struct ServeArgs {
     /// Days dead (failed for good) jobs are kept; longer, because administrators look at them.
     #[arg(long, env = "SHORTLIST_RETENTION_DEAD_JOBS_DAYS", default_value_t = 30)]
     pub retention_dead_jobs_days: u32,
-    /// Hours an Idempotency-Key record is kept (replays are answered only within 24 hours).
+    /// Hours an Idempotency-Key record is kept; at least 24, the replay window partners rely on.
     #[arg(long, env = "SHORTLIST_RETENTION_IDEMPOTENCY_HOURS", default_value_t = 24)]
     pub retention_idempotency_hours: u32,
     /// Days webhook deliveries and their attempts are kept (each endpoint's newest stays).
