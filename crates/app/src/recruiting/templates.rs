@@ -113,29 +113,6 @@ impl Recruiting {
         Ok(templates::list(&self.db, &who.org_id, include_archived).await?)
     }
 
-    /// The list as the API shows it: each template with whether it can be sent yet.
-    pub async fn template_summaries(
-        &self,
-        who: &Actor,
-        include_archived: bool,
-    ) -> Result<Vec<TemplateSummary>, AppError> {
-        let mut out = vec![];
-        for row in templates::list(&self.db, &who.org_id, include_archived).await? {
-            let vid = TemplateVersionId::parse(&row.current_version_id).map_err(internal)?;
-            let version = not_found(templates::version(&self.db, &who.org_id, &vid).await?)?;
-            out.push(TemplateSummary {
-                can_invite: parse_spec(&version.spec)?.can_invite(),
-                id: row.id,
-                key: row.key,
-                name: row.name,
-                version: row.current_version,
-                archived: row.archived_at.is_some(),
-                updated_at: row.updated_at,
-            });
-        }
-        Ok(out)
-    }
-
     /// Saves new content: edits the current version in place while no invitation uses it,
     /// otherwise adds a version (invitations keep the version they were sent with).
     pub async fn update_template(

@@ -118,16 +118,6 @@ struct BoardPage {
     decision_options: Vec<Opt>,
 }
 
-const STATES: [&str; 8] = [
-    "created",
-    "sent",
-    "opened",
-    "started",
-    "completed",
-    "expired",
-    "cancelled",
-    "failed",
-];
 const DECISION_FILTERS: [&str; 4] = ["advance", "hold", "reject", "none"];
 
 impl BoardPage {
@@ -174,7 +164,10 @@ pub async fn board(
         decision: clean(q.decision.clone()),
         shares: shares.into_iter().map(|l| share_line(l, now)).collect(),
         can_edit: a.require_recruiter().is_ok(),
-        state_options: options(&STATES, q.state.as_deref().unwrap_or_default()),
+        state_options: options(
+            &shortlist_app::recruiting::search::STATES,
+            q.state.as_deref().unwrap_or_default(),
+        ),
         decision_options: options(&DECISION_FILTERS, q.decision.as_deref().unwrap_or_default()),
     };
     Ok(render(StatusCode::OK, &p))
