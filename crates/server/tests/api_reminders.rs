@@ -6,7 +6,7 @@ mod common;
 
 use api_common::{candidate_email, header, link_in, sign_in, wait_state};
 use chrono::TimeDelta;
-use common::{TestApp, client, eventually, mails_to};
+use common::{TestApp, client, mails_to};
 use reqwest::StatusCode;
 use serde_json::json;
 use shortlist_app::clock::{Clock, OffsetClock};
@@ -15,19 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Waits until every job that is due by the test clock has been run.
-async fn jobs_settled(app: &TestApp, clock: &OffsetClock) {
-    let db = &app.app.db;
-    let done = eventually(WAIT, || async {
-        let now = clock.now();
-        let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
-        let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
-        (running.is_empty() && queued.iter().all(|j| j.run_at > now)).then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "due jobs did not finish");
-}
 
 fn subject(eml: &str) -> String {
     header(eml, "Subject").unwrap_or_default()
@@ -65,7 +52,7 @@ async fn reminders_come_on_schedule_stop_when_cancelled_and_links_expire() {
     clock.advance(TimeDelta::hours(25));
     let got = subjects(&ada, 2).await;
     assert!(got.iter().filter(|s| s.starts_with("Reminder")).count() == 1, "{got:?}");
-    jobs_settled(&app, &clock).await;
+    app.jobs_settled().await;
     assert_eq!(
         mails_to(&bob, 0, Duration::ZERO).await.len(),
         1,
@@ -94,7 +81,7 @@ async fn reminders_come_on_schedule_stop_when_cancelled_and_links_expire() {
     let page = client().get(b_link).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("cancelled"));
-    jobs_settled(&app, &clock).await;
+    app.jobs_settled().await;
     assert_eq!(
         mails_to(&ada, 0, Duration::ZERO).await.len(),
         3,

@@ -81,20 +81,6 @@ async fn invite(api: &Api) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
 }
 
-/// Waits until no job is running and none is due (the digest scan keeps a successor queued for
-/// later), so every event of the test has been dispatched and delivered or not.
-async fn settled(app: &TestApp) {
-    let (db, clock) = (&app.app.db, app.app.clock.clone());
-    let done = eventually(WAIT, || async {
-        let now = clock.now();
-        let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
-        let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
-        (running.is_empty() && queued.iter().all(|j| j.run_at > now)).then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "due jobs did not finish");
-}
-
 #[tokio::test]
 async fn an_admin_adds_an_endpoint_sees_deliveries_redelivers_and_disables_it() {
     // Errors the server logs (a 500 page says only "logged") show with a failure.
@@ -236,7 +222,7 @@ async fn an_admin_adds_an_endpoint_sees_deliveries_redelivers_and_disables_it() 
     let before = got(&log).len();
     // The invitation e-mail of a second candidate is the event that would have gone out.
     invite(&admin).await;
-    settled(&app).await;
+    app.jobs_settled().await;
     assert_eq!(got(&log).len(), before, "a disabled endpoint gets nothing");
 
     // Rotation shows a new secret once; enabling again works.

@@ -168,6 +168,21 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Waits until no job is running and none is due by the app's clock (the digest scan and
+    /// housekeeping always keep a successor queued for later, which is not due), so every
+    /// effect of what the test did so far has happened.
+    pub async fn jobs_settled(&self) {
+        let (db, clock) = (&self.app.db, self.app.clock.clone());
+        let done = eventually(Duration::from_secs(40), || async {
+            let now = clock.now();
+            let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
+            let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
+            (running.is_empty() && queued.iter().all(|j| j.run_at > now)).then_some(())
+        })
+        .await;
+        assert!(done.is_some(), "due jobs did not finish");
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         self.task.await.unwrap().unwrap();

@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use crate::api_common::{Api, candidate_email, decode_qp, header, unique};
-use crate::common::{TestApp, client, eventually, mails_to};
+use crate::common::{TestApp, client, mails_to};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -21,16 +21,8 @@ pub fn set_clock(clock: &OffsetClock, at: &str) {
 
 /// Waits until every job due by the test clock has run (the digest scan always has a successor
 /// queued for the next minute, which is not due yet).
-pub async fn settled(app: &TestApp, clock: &OffsetClock) {
-    let db = &app.app.db;
-    let done = eventually(WAIT, || async {
-        let now = clock.now();
-        let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
-        let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
-        (running.is_empty() && queued.iter().all(|j| j.run_at > now)).then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "due jobs did not finish");
+pub async fn settled(app: &TestApp, _clock: &OffsetClock) {
+    app.jobs_settled().await;
 }
 
 pub fn csrf_in(html: &str) -> String {

@@ -180,14 +180,5 @@ pub async fn take_interview(app: &TestApp, path: &str) {
 /// Waits until every job due by the app's clock has run (the digest scan keeps a successor
 /// queued for later, which is not due).
 pub async fn settled(app: &TestApp) {
-    let db = &app.app.db;
-    let clock = app.app.clock.clone();
-    let done = eventually(WAIT, || async {
-        let now = clock.now();
-        let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
-        let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
-        (running.is_empty() && queued.iter().all(|j| j.run_at > now)).then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "due jobs did not finish");
+    app.jobs_settled().await;
 }
