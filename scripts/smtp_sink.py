@@ -13,7 +13,13 @@ complete and its .json exists. Dot-files (.tmp-*) are incomplete writes and must
 AUTH PLAIN/LOGIN is offered without TLS and any user name/password is accepted (the login is
 recorded in the .json). STARTTLS is not offered.
 
-Usage: smtp_sink.py --port PORT --maildir DIR [--host 127.0.0.1]
+Like a real server that knows its mailboxes, it refuses some recipients at RCPT TO (nothing is
+stored for them): a local part starting with `bounce-` (e.g. bounce-ada@example.com) gets
+`550 5.1.1 mailbox unavailable`, a permanent failure a sender must not retry. Every other
+recipient is accepted. Change the pattern with --refuse REGEX (matched against the whole
+address, case-insensitively; an empty REGEX refuses nothing).
+
+Usage: smtp_sink.py --port PORT --maildir DIR [--host 127.0.0.1] [--refuse REGEX]
 Stops on SIGTERM/SIGINT.
 """
 
@@ -21,6 +27,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -45,9 +52,20 @@ def _write_atomic(directory, name, data):
     os.rename(tmp, os.path.join(directory, name))
 
 
+DEFAULT_REFUSE = r"bounce-[^@]*@.*"
+
+
 class MaildirHandler:
-    def __init__(self, maildir):
+    def __init__(self, maildir, refuse=None):
         self.maildir = maildir
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse is not None and self.refuse.fullmatch(_decode(address)):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -82,11 +100,13 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--maildir", required=True)
+    parser.add_argument("--refuse", default=DEFAULT_REFUSE, help="recipients to refuse with 550 (regex)")
     args = parser.parse_args()
+    refuse = re.compile(args.refuse, re.IGNORECASE) if args.refuse else None
 
     os.makedirs(args.maildir, exist_ok=True)
     controller = Controller(
-        MaildirHandler(args.maildir),
+        MaildirHandler(args.maildir, refuse),
         hostname=args.host,
         port=args.port,
         ready_timeout=30,
