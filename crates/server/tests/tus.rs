@@ -1,6 +1,7 @@
 //! The tus 1.0 upload endpoint over real HTTP: discovery, creation, PATCH and HEAD offsets,
-//! conformance errors, authorisation, checksums, termination, concurrent PATCH, a body cut off
-//! mid-way, a server restart mid-upload, and the same on S3.
+//! deferred lengths, conformance errors, authorisation, checksums, termination and concurrent
+//! PATCH. Resuming (a cut-off body, a restart, S3, expiry) is in tus_resume.rs, the graceful
+//! stop in tus_stop.rs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_common;
@@ -10,25 +11,7 @@ mod tus_support;
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
-use tus_support::{MIB, RawPatch, Tus, data, header, interview, sha256_hex};
-
-/// The take recorded for `q1`, and the bytes stored under its key.
-async fn stored_take(app: &TestApp, i: &tus_support::Interview, take: i32) -> (String, Vec<u8>) {
-    let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
-    let t = takes
-        .iter()
-        .find(|t| t.question_id == "q1" && t.take == take)
-        .unwrap_or_else(|| panic!("no take {take}: {takes:?}"));
-    assert!(
-        t.media_key.ends_with(&format!("/q1/take-{take}.webm")),
-        "{}",
-        t.media_key
-    );
-    assert_eq!(t.content_type, "video/webm;codecs=vp8,opus");
-    let bytes = app.app.media.get(&t.media_key).await.unwrap();
-    assert_eq!(t.size_bytes as usize, bytes.len());
-    (t.sha256.clone(), bytes)
-}
+use tus_support::{MIB, RawPatch, Tus, data, header, interview, sha256_hex, stored_take};
 
 #[tokio::test]
 async fn options_announce_the_protocol() {
@@ -430,134 +413,5 @@ async fn a_second_patch_is_refused_while_the_first_is_writing() {
             .contains(&format!("upload-offset: {}", all.len())),
         "{head}"
     );
-    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
-}
-
-/// A body cut off part-way keeps what arrived; the client resumes from HEAD's offset.
-async fn cut_and_resume(app: &TestApp) {
-    let i = interview(app).await;
-    let tus = Tus::new(app, &i.token);
-    let all = data(20 * MIB + 5, 7);
-    let loc = tus.video(all.len(), 1).await;
-    tus.patch_ok(&loc, 0, &all[..2 * MIB]).await;
-    let sent = 11 * MIB + 3;
-    let raw = RawPatch::start(app, &tus, &loc, 2 * MIB, all.len() - 2 * MIB, &all[2 * MIB..sent]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    drop(raw); // the connection goes away mid-body
-    let resumed_at = tus.resume(&loc, &all).await;
-    assert!(resumed_at >= 2 * MIB && resumed_at <= sent, "resumed at {resumed_at}");
-    assert!(resumed_at > 2 * MIB, "bytes that arrived before the cut were kept");
-    let (sha, bytes) = stored_take(app, &i, 1).await;
-    assert_eq!(sha, sha256_hex(&all));
-    assert!(bytes == all);
-}
-
-#[tokio::test]
-async fn an_upload_cut_off_mid_body_resumes_from_the_stored_offset() {
-    let app = TestApp::spawn().await;
-    cut_and_resume(&app).await;
-}
-
-#[tokio::test]
-async fn uploads_resume_and_complete_on_s3() {
-    let Some(bucket) = common::s3_bucket("tus").await else {
-        return;
-    };
-    let storage = format!("s3://{bucket}/media");
-    let app = TestApp::spawn_with(&["--storage-url", &storage]).await;
-    assert!(app.app.media.describe().starts_with("s3://"));
-    cut_and_resume(&app).await;
-}
-
-#[tokio::test]
-async fn an_upload_survives_a_server_restart() {
-    let app = TestApp::spawn().await;
-    let i = interview(&app).await;
-    let tus = Tus::new(&app, &i.token);
-    let all = data(12 * MIB + 1, 8);
-    let loc = tus.video(all.len(), 1).await;
-    tus.patch_ok(&loc, 0, &all[..5 * MIB]).await;
-    tus.patch_ok(&loc, 5 * MIB, &all[5 * MIB..9 * MIB]).await;
-    let (db, data_dir) = app.stop_keeping_data().await;
-
-    let app = TestApp::spawn_on(db, data_dir, &[]).await;
-    let tus = Tus::new(&app, &i.token);
-    let at = tus.offset(&loc).await;
-    assert_eq!(at, 9 * MIB);
-    tus.patch_ok(&loc, at, &all[at..]).await;
-    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
-}
-
-#[tokio::test]
-async fn unfinished_uploads_expire_after_a_day() {
-    let clock = std::sync::Arc::new(shortlist_app::clock::OffsetClock::default());
-    let app = TestApp::spawn_with_clock(&[], clock.clone()).await;
-    let i = interview(&app).await;
-    let tus = Tus::new(&app, &i.token);
-    let loc = tus.video(100, 1).await;
-    tus.patch_ok(&loc, 0, &data(10, 1)).await;
-    clock.advance(chrono::TimeDelta::hours(25));
-    let head = tus.head(&loc).await.status();
-    assert!(matches!(head, StatusCode::GONE | StatusCode::NOT_FOUND), "{head}");
-    // The upload's timer job ends it and frees what was staged.
-    let id = loc.trim_start_matches("/uploads/").to_string();
-    let ended = common::eventually(std::time::Duration::from_secs(20), || {
-        let (db, id) = (app.app.db.clone(), id.clone());
-        async move {
-            let row = shortlist_store::uploads::get(&db, &id).await.unwrap().unwrap();
-            (row.state == "terminated").then_some(())
-        }
-    })
-    .await;
-    assert!(ended.is_some(), "the expiry job ended the upload");
-    assert_eq!(tus.head(&loc).await.status(), StatusCode::NOT_FOUND);
-    let staged = app.app.media.list(&format!("staging/{id}")).await.unwrap();
-    assert!(staged.is_empty(), "{staged:?}");
-    assert_eq!(app.app.uploads.sweep_expired(10).await.unwrap(), 0);
-}
-
-/// A graceful stop while a PATCH body is being written: the bytes that arrived are recorded
-/// before the database closes, and the upload is free for the next server.
-#[tokio::test]
-async fn a_graceful_stop_waits_for_the_patch_being_written() {
-    // Without a worker the stop is over as soon as the HTTP server is.
-    let app = TestApp::spawn_with(&["--no-worker"]).await;
-    let i = interview(&app).await;
-    let tus = Tus::new(&app, &i.token);
-    let all = data(4 * MIB, 12);
-    let loc = tus.video(all.len(), 1).await;
-    let raw = RawPatch::start(&app, &tus, &loc, 0, all.len(), &all[..3 * MIB]).await;
-    let id = loc.trim_start_matches("/uploads/").to_string();
-    let (db, id2) = (app.app.db.clone(), id.clone());
-    let held = common::eventually(std::time::Duration::from_secs(10), || {
-        let (db, id) = (db.clone(), id2.clone());
-        async move {
-            let row = shortlist_store::uploads::get(&db, &id).await.unwrap().unwrap();
-            row.lock_token.is_some().then_some(())
-        }
-    })
-    .await;
-    assert!(held.is_some(), "the PATCH holds the upload");
-    // The stop waits for the open request; the client then goes away mid-body.
-    let addr = app.addr;
-    let stopping = tokio::spawn(app.stop_keeping_data());
-    let closed = common::eventually(std::time::Duration::from_secs(10), || async move {
-        tokio::net::TcpStream::connect(addr).await.is_err().then_some(())
-    })
-    .await;
-    assert!(closed.is_some(), "the server stopped listening");
-    drop(raw);
-    let (db, data_dir) = stopping.await.unwrap();
-
-    let app = TestApp::spawn_on(db, data_dir, &[]).await;
-    let row = shortlist_store::uploads::get(&app.app.db, &id).await.unwrap().unwrap();
-    assert_eq!(
-        row.upload_offset as usize,
-        3 * MIB,
-        "every byte that arrived is recorded"
-    );
-    assert!(row.lock_token.is_none(), "the upload was released");
-    let tus = Tus::new(&app, &i.token);
-    tus.patch_ok(&loc, 3 * MIB, &all[3 * MIB..]).await;
     assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
 }

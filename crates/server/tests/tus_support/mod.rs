@@ -218,3 +218,21 @@ impl RawPatch {
         (status, text)
     }
 }
+
+/// The take recorded for `q1`, and the bytes stored under its key.
+pub async fn stored_take(app: &TestApp, i: &Interview, take: i32) -> (String, Vec<u8>) {
+    let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
+    let t = takes
+        .iter()
+        .find(|t| t.question_id == "q1" && t.take == take)
+        .unwrap_or_else(|| panic!("no take {take}: {takes:?}"));
+    assert!(
+        t.media_key.ends_with(&format!("/q1/take-{take}.webm")),
+        "{}",
+        t.media_key
+    );
+    assert_eq!(t.content_type, "video/webm;codecs=vp8,opus");
+    let bytes = app.app.media.get(&t.media_key).await.unwrap();
+    assert_eq!(t.size_bytes as usize, bytes.len());
+    (t.sha256.clone(), bytes)
+}
