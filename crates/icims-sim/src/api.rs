@@ -7,11 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{MethodRouter, get, patch, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::results::{self, GROUP};
+use crate::state::State as SimState;
 use crate::{SimHandle, guard, page};
 
 #[derive(Debug)]
@@ -97,9 +98,12 @@ type ApiResult = Result<Response, IcimsError>;
 
 pub(crate) fn router(sim: SimHandle) -> Router {
     let customers = Router::new()
-        .route("/people/{id}", get(get_person))
-        .route("/jobs/{id}", get(get_job))
-        .route("/applicantworkflows/{id}", get(get_workflow).patch(patch_workflow))
+        .route("/people/{id}", profile("Person", SimState::person_json))
+        .route("/jobs/{id}", profile("Job", SimState::job_json))
+        .route(
+            "/applicantworkflows/{id}",
+            profile(WORKFLOW, SimState::workflow_json).patch(patch_workflow),
+        )
         .route("/applicantworkflows/{id}/fields/{group}", post(add_entry))
         .route(
             "/applicantworkflows/{id}/fields/{group}/{entry}",
@@ -140,48 +144,52 @@ fn api_base(sim: &SimHandle) -> String {
     sim.customer_url()
 }
 
-async fn get_person(
-    State(sim): State<SimHandle>,
-    Path((customer, id)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Person")?;
-    let v = sim
-        .st()
-        .person_json(&api_base(&sim), id)
-        .ok_or_else(|| IcimsError::not_found("Person"))?;
-    Ok(Json(narrow(v, &q)).into_response())
+/// How one kind of profile is rendered: `(state, api base, id)`.
+type Render = fn(&SimState, &str, u64) -> Option<Value>;
+
+/// `GET` of one kind of profile: the customer, then the id, then the profile itself (`what`
+/// names it in the 404), narrowed by `?fields=`.
+fn profile(what: &'static str, render: Render) -> MethodRouter<SimHandle> {
+    get(
+        move |State(sim): State<SimHandle>,
+              Path((customer, id)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>| async move {
+            check_customer(&sim, &customer)?;
+            let id = parse_id(&id, what)?;
+            let v = render(&sim.st(), &api_base(&sim), id).ok_or_else(|| IcimsError::not_found(what))?;
+            ApiResult::Ok(Json(narrow(v, &q)).into_response())
+        },
+    )
 }
 
-async fn get_job(
-    State(sim): State<SimHandle>,
-    Path((customer, id)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Job")?;
-    let v = sim
-        .st()
-        .job_json(&api_base(&sim), id)
-        .ok_or_else(|| IcimsError::not_found("Job"))?;
-    Ok(Json(narrow(v, &q)).into_response())
+const WORKFLOW: &str = "Applicant Workflow";
+
+/// The customer, then the workflow id of `…/applicantworkflows/{id}`.
+fn workflow_id(sim: &SimHandle, customer: &str, id: &str) -> Result<u64, IcimsError> {
+    check_customer(sim, customer)?;
+    parse_id(id, WORKFLOW)
 }
 
-async fn get_workflow(
-    State(sim): State<SimHandle>,
-    Path((customer, id)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Applicant Workflow")?;
-    let v = sim.st().workflow_json(&api_base(&sim), id);
-    let v = v.ok_or_else(|| IcimsError::not_found("Applicant Workflow"))?;
-    Ok(Json(narrow(v, &q)).into_response())
+fn check_group(group: &str) -> Result<(), IcimsError> {
+    if group == GROUP {
+        Ok(())
+    } else {
+        Err(IcimsError::not_found("Field group"))
+    }
 }
 
-/// Checks shared by every write: a JSON body with lowercase keys, and the required-field mode.
-fn write_body(sim: &SimHandle, headers: &HeaderMap, body: &Bytes) -> Result<Value, IcimsError> {
+/// `…/fields/{group}/{entry}`: the group, then the entry id.
+fn entry_id(group: &str, entry: &str) -> Result<u64, IcimsError> {
+    check_group(group)?;
+    parse_id(entry, "assessmentresults entry")
+}
+
+/// Checks shared by every write, after the URL's: the workflow exists, a JSON body with
+/// lowercase keys, and the required-field mode.
+fn write_body(sim: &SimHandle, id: u64, headers: &HeaderMap, body: &Bytes) -> Result<Value, IcimsError> {
+    if sim.workflow(id).is_none() {
+        return Err(IcimsError::not_found(WORKFLOW));
+    }
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -204,22 +212,10 @@ async fn patch_workflow(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Applicant Workflow")?;
-    if sim.workflow(id).is_none() {
-        return Err(IcimsError::not_found("Applicant Workflow"));
-    }
-    let v = write_body(&sim, &headers, &body)?;
+    let id = workflow_id(&sim, &customer, &id)?;
+    let v = write_body(&sim, id, &headers, &body)?;
     results::patch_workflow(&mut sim.st(), id, &v)?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-fn check_group(group: &str) -> Result<(), IcimsError> {
-    if group == GROUP {
-        Ok(())
-    } else {
-        Err(IcimsError::not_found("Field group"))
-    }
 }
 
 /// `POST …/fields/assessmentresults` → 201 with `Location: …/fields/assessmentresults/{entryId}`.
@@ -230,13 +226,9 @@ async fn add_entry(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Applicant Workflow")?;
+    let id = workflow_id(&sim, &customer, &id)?;
     check_group(&group)?;
-    if sim.workflow(id).is_none() {
-        return Err(IcimsError::not_found("Applicant Workflow"));
-    }
-    let v = write_body(&sim, &headers, &body)?;
+    let v = write_body(&sim, id, &headers, &body)?;
     let p = results::parse_entry(&v)?;
     if p.entry.is_some() {
         return Err(IcimsError::invalid(
@@ -256,14 +248,9 @@ async fn update_entry(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Applicant Workflow")?;
-    check_group(&group)?;
-    let entry = parse_id(&entry, "assessmentresults entry")?;
-    if sim.workflow(id).is_none() {
-        return Err(IcimsError::not_found("Applicant Workflow"));
-    }
-    let v = write_body(&sim, &headers, &body)?;
+    let id = workflow_id(&sim, &customer, &id)?;
+    let entry = entry_id(&group, &entry)?;
+    let v = write_body(&sim, id, &headers, &body)?;
     let p = results::parse_entry(&v)?;
     if p.entry.is_some_and(|e| e != entry) {
         return Err(IcimsError::invalid(
@@ -279,10 +266,8 @@ async fn delete_entry(
     State(sim): State<SimHandle>,
     Path((customer, id, group, entry)): Path<(String, String, String, String)>,
 ) -> ApiResult {
-    check_customer(&sim, &customer)?;
-    let id = parse_id(&id, "Applicant Workflow")?;
-    check_group(&group)?;
-    let entry = parse_id(&entry, "assessmentresults entry")?;
+    let id = workflow_id(&sim, &customer, &id)?;
+    let entry = entry_id(&group, &entry)?;
     results::delete_entry(&mut sim.st(), id, entry)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
