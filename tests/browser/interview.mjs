@@ -25,6 +25,10 @@
 //   chromium     the browser binary (default: `command -v chromium`)
 //   uploadWaitMs how long a take may take to upload (default 60000)
 //   phoneCheck   also lay each page out 360px wide and fail if it scrolls sideways
+//   noCamera     the page finds no camera: getUserMedia with video fails with NotFoundError and
+//                enumerateDevices lists no videoinput (the fake microphone still works). The
+//                device check must then fail; result.deviceCheck says what it offered. If it
+//                offers "audio only" the run takes it, otherwise the run stops there (ok).
 //   timeoutMs    the whole run (default 150000)
 //
 // SHORTLIST_BROWSER_DEBUG=1 logs the redirect chain and timings of every form submission.
@@ -177,6 +181,19 @@ function instrument() {
     }
     return send.call(this, body);
   };
+}
+
+// Runs before any page script when config.noCamera is set: a machine without a camera
+// (Chromium's fake devices always include one).
+function noCamera() {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const getUserMedia = md.getUserMedia.bind(md);
+  const enumerateDevices = md.enumerateDevices.bind(md);
+  md.getUserMedia = (constraints) => (constraints && constraints.video
+    ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError'))
+    : getUserMedia(constraints));
+  md.enumerateDevices = async () => (await enumerateDevices()).filter((d) => d.kind !== 'videoinput');
 }
 
 // What the page recorded for (question, take) and what its PATCHes carried, as base64.
@@ -353,19 +370,54 @@ async function landing(page) {
   await submit(page, '#start');
 }
 
+/** Without a camera: what the failed check offers, and "audio only" taken when offered.
+ * Returns false when the run stops here (no audio-only offer). */
+async function deviceWithoutCamera(page) {
+  const state = await page.getAttribute('#device-check', 'data-state');
+  const offered = await page.isVisible('#device-audio-only');
+  result.deviceCheck = {
+    state,
+    error: (await page.locator('#device-error').textContent()).trim(),
+    errorShown: await page.isVisible('#device-error'),
+    retryOffered: await page.isVisible('#device-retry'),
+    audioOnlyOffered: offered,
+    audioOnlyLabel: offered ? (await page.locator('#device-audio-only').textContent()).trim() : null,
+  };
+  log(`device check without a camera: ${JSON.stringify(result.deviceCheck)}`);
+  await axeCheck(page, 'device (no camera)');
+  if (!offered) return false;
+  await page.click('#device-audio-only');
+  await waitAttr(page, '#device-check', 'data-state', ['ok', 'error']);
+  check(await page.getAttribute('#device-check', 'data-state') === 'ok',
+    `the audio-only check failed: ${await page.locator('#device-error').textContent()}`);
+  await page.waitForFunction(() => document.getElementById('device-status').textContent !== '', null, { timeout: WAIT });
+  result.deviceCheck.after = {
+    status: (await page.locator('#device-status').textContent()).trim(),
+    errorShown: await page.isVisible('#device-error'),
+    previewShown: await page.locator('#device-preview').isVisible().catch(() => false),
+    audioOnly: await page.getAttribute('#device-check', 'data-audio-only'),
+  };
+  return true;
+}
+
 async function device(page) {
   await page.click('#device-start');
   await waitAttr(page, '#device-check', 'data-state', ['ok', 'error']);
-  const state = await page.getAttribute('#device-check', 'data-state');
-  check(state === 'ok', `device check failed: ${await page.locator('#device-error').textContent()}`);
-  check(await page.isHidden('#device-start') && await page.isVisible('#device-preview'),
-    'after the check the start button is gone and the camera preview shows');
+  if (config.noCamera) {
+    if (!await deviceWithoutCamera(page)) return false;
+  } else {
+    const state = await page.getAttribute('#device-check', 'data-state');
+    check(state === 'ok', `device check failed: ${await page.locator('#device-error').textContent()}`);
+    check(await page.isHidden('#device-start') && await page.isVisible('#device-preview'),
+      'after the check the start button is gone and the camera preview shows');
+  }
   // The microphone meter and the measured upload speed.
   await page.waitForFunction(() => document.getElementById('device-check').dataset.speed
     || /\d/.test(document.getElementById('speed-result').textContent), null, { timeout: WAIT });
   result.speedMbps = await page.getAttribute('#device-check', 'data-speed');
-  await axeCheck(page, 'device (camera on)');
+  await axeCheck(page, config.noCamera ? 'device (audio only)' : 'device (camera on)');
   await submit(page, '#device-continue');
+  return true;
 }
 
 async function practice(page) {
@@ -443,7 +495,10 @@ async function recordedQuestion(page, id, kind, first) {
   await waitAttr(page, '#recorder', 'data-uploads', 'idle');
   // Each take plays back in the page (muted, for half a second).
   for (let n = 1; n <= takes; n += 1) {
-    const played = await page.locator(`.take[data-take="${n}"] ${kind}`).evaluate(async (el) => {
+    // A video question answered with audio only plays in an <audio> element.
+    const player = page.locator(`.take[data-take="${n}"] video, .take[data-take="${n}"] audio`);
+    result.players = { ...result.players, [`${id}:${n}`]: await player.evaluate((el) => el.tagName.toLowerCase()) };
+    const played = await player.evaluate(async (el) => {
       el.muted = true;
       try {
         await el.play();
@@ -566,7 +621,9 @@ async function walk(page) {
     await axeCheck(page, step);
     if (step === config.stopAt) return;
     if (step === 'landing') await landing(page);
-    else if (step === 'device') await device(page);
+    else if (step === 'device') {
+      if (!await device(page)) return;
+    }
     else if (step === 'practice') await practice(page);
     else if (step.startsWith('survey:')) await survey(page);
     else if (step.startsWith('question:')) {
@@ -636,6 +693,7 @@ async function main() {
       timeout: 30_000,
     });
     await context.addInitScript(instrument);
+    if (config.noCamera) await context.addInitScript(noCamera);
     await context.addInitScript(`window.__collectTake = ${collectTake.toString()};`);
     const page = context.pages()[0] || await context.newPage();
     page.setDefaultTimeout(WAIT);
