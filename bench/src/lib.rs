@@ -52,17 +52,22 @@ impl Comparison {
         }
         let rows: String = extra.iter().map(|(k, v)| format!("| {k} | {v:.2} |\n")).collect();
         let md = format!(
-            "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {:.2} |\n{rows}\n{}\n",
+            "# {}\n\n| | {} |\n|---|---|\n| Shortlist | {:.0} |\n| {} (anchor) | {:.0} |\n| ratio | {} |\n{rows}\n{}\n",
             self.name,
             self.unit,
             self.ours,
             self.anchor_name,
             self.anchor,
-            self.ratio(),
+            ratio_text(self.ratio()),
             self.detail
         );
         write_files(self.name, &json, &md)
     }
+}
+
+/// Two decimals, or four below 0.1 (a ratio of 0.004 must not read as 0.00).
+pub fn ratio_text(r: f64) -> String {
+    if r < 0.1 { format!("{r:.4}") } else { format!("{r:.2}") }
 }
 
 /// The database to run on: BENCH_DATABASE_URL (e.g. a fresh Postgres database), else a
