@@ -152,6 +152,7 @@ impl App {
             }))
             .with(Arc::new(shortlist_app::webhooks::deliver::DeliverWebhook {
                 webhooks: webhooks.clone(),
+                clients: Default::default(),
             }))
             .with(Arc::new(Dispatcher {
                 db: db.clone(),

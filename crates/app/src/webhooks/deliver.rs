@@ -72,6 +72,8 @@ struct Sent {
 
 pub struct DeliverWebhook {
     pub webhooks: Webhooks,
+    /// Clients reused per checked target (see [`super::clients`]).
+    pub clients: super::clients::Clients,
 }
 
 fn text<'a>(job: &'a JobInput, key: &str) -> &'a str {
@@ -218,7 +220,7 @@ impl DeliverWebhook {
             Ok(t) => t,
             Err(r) => return failed(format!("refused by the address check: {r}")),
         };
-        let client = match client_for(&target) {
+        let client = match self.clients.get(&target) {
             Ok(c) => c,
             Err(e) => return failed(describe(&e)),
         };

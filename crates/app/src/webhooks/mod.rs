@@ -10,6 +10,7 @@
 //! are managed by its administrators and organisation API keys (whose `webhooks:*` scope the API
 //! gate checks). Someone else's endpoint is simply not found.
 
+pub mod clients;
 pub mod deliver;
 pub mod guard;
 pub mod payload;
