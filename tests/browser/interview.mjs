@@ -1,5 +1,5 @@
 // Drives Debian's Chromium (through playwright-core, as a driver only) through the candidate
-// pages, for crates/server/tests/browser.rs. Camera and microphone are Chromium's fake devices.
+// pages, for crates/server/tests/browser*.rs. Camera and microphone are Chromium's fake devices.
 //
 //   node tests/browser/interview.mjs CONFIG      CONFIG: a JSON file, or the JSON itself
 //   SHORTLIST_BROWSER_CONFIG=... node tests/browser/interview.mjs
