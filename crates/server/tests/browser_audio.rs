@@ -104,15 +104,17 @@ async fn without_a_camera_the_candidate_answers_with_audio_only() {
     );
     assert_eq!(inv.api.invitation(&inv.id).await["state"], "completed");
 
-    // The reviewer's page has a player for the answer, and its source is the audio take.
+    // The reviewer's page has an audio player (not an empty video frame) for the audio take.
     let c = reviewer(&app, &inv).await;
     let page = c.get(app.url(&format!("/interviews/{}", inv.id))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     let src = format!("/invitations/{}/takes/q1/1", inv.id);
     assert!(
-        html.contains(&format!("id=\"player-q1\" src=\"{src}\"")),
-        "no player for the audio answer: {html}"
+        html.contains(&format!(
+            "<audio controls preload=\"metadata\" id=\"player-q1\" src=\"{src}\""
+        )),
+        "no audio player for the audio answer: {html}"
     );
     let media = c.get(app.url(&src)).send().await.unwrap();
     assert_eq!(media.status(), StatusCode::OK);

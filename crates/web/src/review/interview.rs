@@ -113,7 +113,11 @@ pub fn page_of(
             let r = mine.and_then(|m| m.ratings.iter().find(|r| r.question_id == q.id));
             QuestionLine {
                 media_url: q.take.map(|t| format!("{media_base}/{}/{t}", q.id)).unwrap_or_default(),
-                audio: q.kind == "audio" || (anonymised && q.kind == "video"),
+                // An audio-only answer to a video question is audio too: a video player would
+                // show an empty black frame.
+                audio: q.kind == "audio"
+                    || (anonymised && q.kind == "video")
+                    || q.content_type.as_deref().is_some_and(|c| c.starts_with("audio/")),
                 duration: String::new(),
                 poster_url: String::new(),
                 options: options(
