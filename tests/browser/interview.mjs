@@ -396,6 +396,7 @@ async function deviceWithoutCamera(page) {
     errorShown: await page.isVisible('#device-error'),
     previewShown: await page.locator('#device-preview').isVisible().catch(() => false),
     audioOnly: await page.getAttribute('#device-check', 'data-audio-only'),
+    heading: await heading(page),
   };
   return true;
 }

@@ -82,6 +82,7 @@ async fn without_a_camera_the_candidate_answers_with_audio_only() {
     assert_eq!(after["status"], "Your microphone works.", "{check}");
     assert_eq!(after["errorShown"], false, "{check}");
     assert_eq!(after["previewShown"], false, "no camera preview: {check}");
+    assert_eq!(after["heading"], "Check your microphone", "{check}");
     // The question page recorded audio: the take plays in an <audio> element.
     assert_eq!(result["players"]["q1:1"], "audio", "{}", result["players"]);
     let recorded = &result["takes"]["q1"]["1"];

@@ -103,6 +103,9 @@ audioBtn.addEventListener('click', () => {
   chooseAudioOnly(owner);
   camera = false;
   root.dataset.audioOnly = 'true';
+  // The heading promised a camera check; from here on only the microphone is checked.
+  const heading = document.querySelector('h1');
+  if (heading) heading.textContent = t('title_audio');
   announce(status, t('audio_only_on'));
   check();
 });
