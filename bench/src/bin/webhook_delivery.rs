@@ -196,8 +196,8 @@ impl Tally {
 type Sent = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// The anchor's sender: a body shaped and sized like ours (ids of the same length), signed with
-/// the endpoint's secret, POSTed by one pooled reqwest client (or a fresh client per POST, as
-/// our delivery job builds one per attempt to pin the checked address).
+/// the endpoint's secret, POSTed by one pooled reqwest client (or a fresh client per POST, the
+/// cost our delivery paid before it kept one client per checked target).
 #[derive(Clone)]
 struct PlainSender {
     client: reqwest::Client,
@@ -433,8 +433,8 @@ async fn main() -> anyhow::Result<()> {
          every Standard Webhooks signature; backend {backend}, {} build; sender, worker and receiver share the cores. \
          Latency is from the event's commit (the cancel call returning) to the receipt, so in the burst it includes \
          the backlog. Shortlist burst: {}. Anchor (one pooled reqwest client, same receiver, {n} signed bodies of the \
-         same shape and size, {c} in flight): {}. Anchor with a fresh client per POST (our delivery job builds one per \
-         attempt to pin the checked address, so each delivery opens a new connection): {}. Paced at {rate:.0} events/s \
+         same shape and size, {c} in flight): {}. Anchor with a fresh client per POST (a new connection and TLS set-up \
+         per delivery; our delivery keeps one client per checked target): {}. Paced at {rate:.0} events/s \
          ({m} events): Shortlist {}; anchor {}. Delivery log in the database: {}. Machine at the start: {machine}.",
         args.producers,
         made.secs,
