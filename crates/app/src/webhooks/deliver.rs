@@ -349,21 +349,37 @@ impl DeliverWebhook {
         tx.commit().await.map_err(JobError::retry)
     }
 
-    /// Whom to tell: the endpoint's creator if a person created it, else the organisation's admins.
+    /// Whom to tell: the endpoint's creator if a person created it, else the organisation's
+    /// admins; and for a partner's endpoint also the partner's contact, who runs the receiver.
     async fn owner_emails(&self, org: &OrgId, ep: &EndpointRow) -> Result<Vec<String>, JobError> {
         let db = &self.webhooks.db;
-        if let Ok(u) = UserId::parse(&ep.created_by)
-            && let Some(u) = users::get(db, org, &u).await.map_err(JobError::retry)?
-            && u.disabled_at.is_none()
-        {
-            return Ok(vec![u.email]);
+        let mut to = match UserId::parse(&ep.created_by) {
+            Ok(u) => users::get(db, org, &u)
+                .await
+                .map_err(JobError::retry)?
+                .filter(|u| u.disabled_at.is_none())
+                .map(|u| vec![u.email])
+                .unwrap_or_default(),
+            Err(_) => vec![],
+        };
+        if to.is_empty() {
+            let admins = users::list(db, org).await.map_err(JobError::retry)?;
+            to = admins
+                .into_iter()
+                .filter(|u| u.disabled_at.is_none() && Role::parse(&u.role).ok() == Some(Role::Admin))
+                .map(|u| u.email)
+                .collect();
         }
-        let admins = users::list(db, org).await.map_err(JobError::retry)?;
-        Ok(admins
-            .into_iter()
-            .filter(|u| u.disabled_at.is_none() && Role::parse(&u.role).ok() == Some(Role::Admin))
-            .map(|u| u.email)
-            .collect())
+        if let Some(pid) = &ep.partner_id
+            && let Some(p) = shortlist_store::credentials::partner(db, pid)
+                .await
+                .map_err(JobError::retry)?
+            && p.contact.contains('@')
+            && !to.iter().any(|t| t.eq_ignore_ascii_case(&p.contact))
+        {
+            to.push(p.contact);
+        }
+        Ok(to)
     }
 }
 

@@ -278,3 +278,62 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_its_creator_told() {
     assert_eq!(r.got().len(), sent, "the cancelled delivery stays cancelled");
     app.stop().await;
 }
+
+/// A partner's endpoint that fails for five days: the partner's contact hears of it too, since
+/// the partner runs the receiver.
+#[tokio::test]
+async fn a_partners_failing_endpoint_is_reported_to_the_partners_contact() {
+    let clock = Arc::new(shortlist_app::clock::OffsetClock::default());
+    let app = TestApp::spawn_with_clock(&ALLOW_LOCAL, clock.clone()).await;
+    let admin = sign_in(&app, Role::Admin).await;
+    let contact = format!("ops-{}@partner.example.com", unique());
+    let issued = app
+        .app
+        .credentials
+        .create_partner(NewPartner {
+            name: &format!("Partner {}", unique()),
+            contact: &contact,
+            orgs: vec![admin.org.clone()],
+            scopes: None,
+            rate_per_sec: None,
+            burst: None,
+            ip_allow: None,
+        })
+        .await
+        .unwrap();
+    let creds = &app.app.credentials;
+    creds
+        .set_partner_status(&issued.partner.id, "live", "test")
+        .await
+        .unwrap();
+    let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
+    let partner = [
+        ("X-Shortlist-Partner-Authorization", auth.as_str()),
+        ("X-Shortlist-User-Email", admin.email.as_str()),
+    ];
+    let r = Receiver::start().await;
+    r.default_answer(500);
+    let body = json!({ "url": r.url, "events": ["invitation.sent"] });
+    let (s, created) = call(&admin.base, Method::POST, "/webhooks", &partner, Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let hook = created["id"].as_str().unwrap().to_string();
+    let pos = position(&admin).await;
+    invite(&admin, &pos, json!({})).await;
+    let first = crate::common::eventually(WAIT, || async { (!r.got().is_empty()).then_some(()) }).await;
+    assert!(first.is_some(), "the first attempt failed");
+    settled(&app).await;
+
+    clock.advance(TimeDelta::days(5) + TimeDelta::hours(1));
+    settled(&app).await;
+    let (_, v) = call(&admin.base, Method::GET, &format!("/webhooks/{hook}"), &partner, None).await;
+    assert_eq!(v["enabled"], false, "{v}");
+    if std::env::var("TEST_SMTP_URL").is_ok() {
+        let mails = mails_to(&contact, 1, WAIT).await;
+        let mail = crate::api_common::decode_qp(&mails[0]);
+        assert!(
+            mail.contains("Webhook endpoint disabled") && mail.contains(&hook),
+            "{mail}"
+        );
+    }
+    app.stop().await;
+}
