@@ -340,3 +340,46 @@ async fn an_idempotent_replay_returns_the_secret_that_is_kept_only_sealed() {
     assert!(!kept[0].contains(secret) && !kept[0].contains("whsec_"), "{}", kept[0]);
     app.stop().await;
 }
+
+/// The delivery log pages like every list: newest first, each delivery once, with its attempts.
+#[tokio::test]
+async fn the_delivery_log_is_walked_page_by_page() {
+    let app = TestApp::spawn_with(&ALLOW_LOCAL).await;
+    let admin = sign_in(&app, Role::Admin).await;
+    let r = Receiver::start().await;
+    let (hook, secret) = subscribe(&admin, &r, &["invitation.sent"]).await;
+    r.secrets(&[&secret]);
+    let pos = position(&admin).await;
+    for _ in 0..3 {
+        invite(&admin, &pos, json!({})).await;
+    }
+    r.wait_for(&["invitation.sent", "invitation.sent", "invitation.sent"])
+        .await;
+    settled(&app).await;
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for page in 0.. {
+        assert!(page < 3, "more pages than deliveries");
+        let q = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let (s, v) = admin.get(&format!("/webhooks/{hook}/deliveries?limit=2{q}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for d in v["items"].as_array().unwrap() {
+            assert_eq!(d["attempts"].as_array().map(Vec::len), Some(1), "{d}");
+            seen.push(d["id"].as_str().unwrap().to_string());
+        }
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let distinct: HashSet<&String> = seen.iter().collect();
+    assert_eq!((seen.len(), distinct.len()), (3, 3), "{seen:?}");
+    let (s, v) = admin.get(&format!("/webhooks/{hook}/deliveries?cursor=nonsense")).await;
+    assert_eq!(
+        (s, v["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("cursor")),
+        "{v}"
+    );
+    app.stop().await;
+}

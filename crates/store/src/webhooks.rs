@@ -173,20 +173,45 @@ pub async fn delivery(db: &Db, org: &OrgId, endpoint: &str, id: &str) -> Result<
 
 /// The newest `limit` deliveries of an endpoint, newest first.
 pub async fn deliveries(db: &Db, org: &OrgId, endpoint: &str, limit: i64) -> Result<Vec<DeliveryRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 \
-         ORDER BY created_at DESC, id DESC LIMIT $3"
-    );
-    on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(endpoint).bind(limit).fetch_all(p).await)
+    let page = crate::page::PageReq::first(usize::try_from(limit).unwrap_or(1));
+    Ok(deliveries_page(db, org, endpoint, &page).await?.items)
 }
 
-/// The attempts of an endpoint's deliveries, oldest first.
-pub async fn attempts(db: &Db, org: &OrgId, endpoint: &str) -> Result<Vec<AttemptRow>, sqlx::Error> {
+/// One page of an endpoint's deliveries, newest first (keyset on `created_at`, `id`).
+pub async fn deliveries_page(
+    db: &Db,
+    org: &OrgId,
+    endpoint: &str,
+    page: &crate::page::PageReq,
+) -> Result<crate::page::Paged<DeliveryRow>, sqlx::Error> {
+    let after = crate::page::after("created_at", "id", 3, 4);
+    let sql = format!(
+        "SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 AND {after} \
+         ORDER BY created_at DESC, id DESC LIMIT $5"
+    );
+    let rows: Vec<DeliveryRow> = on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(endpoint)
+        .bind(page.after_at()).bind(page.after_id()).bind(page.fetch()).fetch_all(p).await)?;
+    Ok(page.cut(rows, |r| crate::page::Keyset {
+        at: r.created_at,
+        id: r.id.clone(),
+    }))
+}
+
+/// The attempts of an endpoint's deliveries created between `from` and `to` (inclusive), oldest
+/// first: what one page of the delivery log needs, not the endpoint's whole history.
+pub async fn attempts(
+    db: &Db,
+    org: &OrgId,
+    endpoint: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
     let sql = "SELECT a.delivery_id, a.attempt, a.at, a.status, a.error, \
                CAST(a.response_ms AS BIGINT) AS response_ms, a.response_excerpt \
                FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id AND d.org_id = a.org_id \
-               WHERE a.org_id = $1 AND d.endpoint_id = $2 ORDER BY a.delivery_id, a.attempt";
-    on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(endpoint).fetch_all(p).await)
+               WHERE a.org_id = $1 AND d.endpoint_id = $2 AND d.created_at >= $3 AND d.created_at <= $4 \
+               ORDER BY a.delivery_id, a.attempt";
+    on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(endpoint).bind(from).bind(to).fetch_all(p).await)
 }
 
 /// An attempt's outcome as the delivery job writes it.

@@ -306,27 +306,38 @@ impl Webhooks {
 
     /// The newest deliveries (at most `limit`), each with its attempts.
     pub async fn deliveries(&self, who: &Actor, id: &str, limit: usize) -> Result<Vec<DeliveryView>, AppError> {
+        let page = crate::paging::PageReq::first(limit.clamp(1, 500));
+        Ok(self.deliveries_page(who, id, &page).await?.items)
+    }
+
+    /// One page of the delivery log, newest first, each delivery with its attempts.
+    pub async fn deliveries_page(
+        &self,
+        who: &Actor,
+        id: &str,
+        page: &crate::paging::PageReq,
+    ) -> Result<crate::paging::Paged<DeliveryView>, AppError> {
         let row = self.owned(who, id).await?;
-        let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(100);
-        let deliveries = store::deliveries(&self.db, &who.org_id, &row.id, limit).await?;
-        let mut attempts = store::attempts(&self.db, &who.org_id, &row.id).await?;
-        Ok(deliveries
-            .into_iter()
-            .map(|d| {
-                let mine = attempts
-                    .extract_if(.., |a| a.delivery_id == d.id)
-                    .map(attempt_view)
-                    .collect();
-                delivery_view(d, mine)
-            })
-            .collect())
+        let deliveries = store::deliveries_page(&self.db, &who.org_id, &row.id, page).await?;
+        let (Some(newest), Some(oldest)) = (deliveries.items.first(), deliveries.items.last()) else {
+            return Ok(deliveries.map(|d| delivery_view(d, vec![])));
+        };
+        let mut attempts =
+            store::attempts(&self.db, &who.org_id, &row.id, oldest.created_at, newest.created_at).await?;
+        Ok(deliveries.map(|d| {
+            let mine = attempts
+                .extract_if(.., |a| a.delivery_id == d.id)
+                .map(attempt_view)
+                .collect();
+            delivery_view(d, mine)
+        }))
     }
 
     async fn delivery_of(&self, who: &Actor, endpoint: &str, delivery: &str) -> Result<DeliveryView, AppError> {
         let d = store::delivery(&self.db, &who.org_id, endpoint, delivery)
             .await?
             .ok_or(AppError::NotFound)?;
-        let attempts = store::attempts(&self.db, &who.org_id, endpoint)
+        let attempts = store::attempts(&self.db, &who.org_id, endpoint, d.created_at, d.created_at)
             .await?
             .into_iter()
             .filter(|a| a.delivery_id == d.id)

@@ -2,7 +2,7 @@
 //! created with partner credentials belong to that partner; others to the organisation. Ids of
 //! anyone else's endpoint are 404.
 
-use super::{ApiJson, ApiQuery, problem};
+use super::{ApiJson, ApiQuery, List, Page, problem};
 use crate::WebState;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shortlist_app::webhooks::{DeliveryView, EndpointPatch, EndpointView, NewEndpoint, WebhookError, WithSecret};
 use utoipa::{IntoParams, ToSchema};
 
@@ -151,38 +151,22 @@ async fn test(
     Ok((StatusCode::ACCEPTED, Json(d)))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct DeliveriesQuery {
-    /// How many of the newest deliveries, 1–500 (default 100).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<usize>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct Deliveries {
-    items: Vec<DeliveryView>,
-}
-
 /// The delivery log
 ///
-/// The newest deliveries first, each with every attempt: when, the HTTP status or the error,
-/// the response time and the start of the answer, and when the next attempt is due.
-#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(WebhookPath, DeliveriesQuery),
-    responses((status = 200, description = "Deliveries, newest first.", body = Deliveries)))]
+/// The newest deliveries first (cursor-paginated like every list), each with every attempt:
+/// when, the HTTP status or the error, the response time and the start of the answer, and when
+/// the next attempt is due.
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(WebhookPath, Page),
+    responses((status = 200, description = "One page of deliveries, newest first.", body = List<DeliveryView>)))]
 async fn deliveries(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<DeliveriesQuery>,
-) -> Result<Json<Deliveries>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(shortlist_app::AppError::field("limit", "between 1 and 500").into());
-    }
-    Ok(Json(Deliveries {
-        items: s.webhooks.deliveries(&who, &id, limit).await?,
-    }))
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<List<DeliveryView>>, ApiError> {
+    Ok(Json(
+        s.webhooks.deliveries_page(&who, &id, &page.request()?).await?.into(),
+    ))
 }
 
 /// Redeliver a message
