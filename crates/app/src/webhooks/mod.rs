@@ -306,7 +306,7 @@ impl Webhooks {
 
     /// The newest deliveries (at most `limit`), each with its attempts.
     pub async fn deliveries(&self, who: &Actor, id: &str, limit: usize) -> Result<Vec<DeliveryView>, AppError> {
-        let page = crate::paging::PageReq::first(limit.clamp(1, 500));
+        let page = crate::paging::PageReq::first(limit.clamp(1, crate::paging::MAX_LIMIT));
         Ok(self.deliveries_page(who, id, &page).await?.items)
     }
 

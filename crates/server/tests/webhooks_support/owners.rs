@@ -34,6 +34,30 @@ async fn call(
     (s, serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null))
 }
 
+/// A live partner serving `org`, with this contact address: its id and its
+/// `X-Shortlist-Partner-Authorization` value.
+async fn live_partner(app: &TestApp, org: &shortlist_domain::OrgId, contact: &str) -> (String, String) {
+    let creds = &app.app.credentials;
+    let issued = creds
+        .create_partner(NewPartner {
+            name: &format!("Partner {}", unique()),
+            contact,
+            orgs: vec![org.clone()],
+            scopes: None,
+            rate_per_sec: None,
+            burst: None,
+            ip_allow: None,
+        })
+        .await
+        .unwrap();
+    creds
+        .set_partner_status(&issued.partner.id, "live", "test")
+        .await
+        .unwrap();
+    let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
+    (issued.partner.id, auth)
+}
+
 /// Every webhook route for endpoint `hook`: each must be 404 for a stranger.
 fn routes(hook: &str) -> Vec<(Method, String, Option<Value>)> {
     vec![
@@ -99,27 +123,7 @@ async fn endpoints_are_seen_only_by_their_organisation_or_partner() {
     assert_eq!((s, v["description"].as_str()), (StatusCode::OK, Some("test receiver")));
 
     // A live partner serving organisation A subscribes its own endpoint, acting as A's admin.
-    let issued = app
-        .app
-        .credentials
-        .create_partner(NewPartner {
-            name: &format!("Partner {}", unique()),
-            contact: "integrations@partner.example.com",
-            orgs: vec![a.org.clone()],
-            scopes: None,
-            rate_per_sec: None,
-            burst: None,
-            ip_allow: None,
-        })
-        .await
-        .unwrap();
-    let pid = issued.partner.id.clone();
-    app.app
-        .credentials
-        .set_partner_status(&pid, "live", "test")
-        .await
-        .unwrap();
-    let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
+    let (pid, auth) = live_partner(&app, &a.org, "integrations@partner.example.com").await;
     let partner = [
         ("X-Shortlist-Partner-Authorization", auth.as_str()),
         ("X-Shortlist-User-Email", a.email.as_str()),
@@ -287,26 +291,7 @@ async fn a_partners_failing_endpoint_is_reported_to_the_partners_contact() {
     let app = TestApp::spawn_with_clock(&ALLOW_LOCAL, clock.clone()).await;
     let admin = sign_in(&app, Role::Admin).await;
     let contact = format!("ops-{}@partner.example.com", unique());
-    let issued = app
-        .app
-        .credentials
-        .create_partner(NewPartner {
-            name: &format!("Partner {}", unique()),
-            contact: &contact,
-            orgs: vec![admin.org.clone()],
-            scopes: None,
-            rate_per_sec: None,
-            burst: None,
-            ip_allow: None,
-        })
-        .await
-        .unwrap();
-    let creds = &app.app.credentials;
-    creds
-        .set_partner_status(&issued.partner.id, "live", "test")
-        .await
-        .unwrap();
-    let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
+    let (_, auth) = live_partner(&app, &admin.org, &contact).await;
     let partner = [
         ("X-Shortlist-Partner-Authorization", auth.as_str()),
         ("X-Shortlist-User-Email", admin.email.as_str()),
