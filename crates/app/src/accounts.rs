@@ -91,7 +91,7 @@ impl Accounts {
         }
         let generated = password.is_none().then(tokens::readable_password);
         let password = password.or(generated.as_deref()).unwrap_or_default();
-        passwords::check_policy(password).map_err(|m| AppError::field("password", m))?;
+        passwords::check_policy(password, &[email.as_str(), name]).map_err(|m| AppError::field("password", m))?;
         let hash = self.hasher.hash(password).await?;
         let new = NewUser {
             email: &email,
@@ -187,7 +187,7 @@ impl Accounts {
         current: &str,
         new: &str,
         confirm: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<passwords::Strength, AppError> {
         let user = users::get(&self.db, &who.org_id, &who.user_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
@@ -197,7 +197,8 @@ impl Accounts {
                 "the current password is not correct",
             ));
         }
-        passwords::check_policy(new).map_err(|m| AppError::field("new_password", m))?;
+        let strength = passwords::check_policy(new, &[user.email.as_str(), user.name.as_str()])
+            .map_err(|m| AppError::field("new_password", m))?;
         if new != confirm {
             return Err(AppError::field("confirm_password", "the two new passwords differ"));
         }
@@ -213,7 +214,7 @@ impl Accounts {
         jobq::enqueue(&mut tx, &password_changed_mail(&who.org_id, &user.email, &user.name)).await?;
         tx.commit().await?;
         sessions::delete_for_user(&self.db, &who.org_id, &who.user_id, Some(&who.session_hash)).await?;
-        Ok(())
+        Ok(strength)
     }
 
     /// Operator reset (CLI): sets a new generated password, ends all sessions, returns it.

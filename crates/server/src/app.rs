@@ -218,12 +218,17 @@ impl App {
                 serve.login_limit_per_ip,
                 serve.login_limit_per_account,
             )),
+            candidate_guesses: Arc::new(shortlist_web::GuessGuard::default()),
             credentials: self.credentials.clone(),
             webhooks: self.webhooks.clone(),
             idempotency_sealer: self.idempotency_sealer.clone(),
             trusted_proxies: Arc::new(self.trusted_proxies.clone()),
             api_limits: Arc::new(shortlist_web::ApiLimits::default()),
             secure_cookies: public_url.starts_with("https://"),
+            metrics_access: Arc::new(shortlist_web::MetricsAccess {
+                token: serve.metrics_token.clone().filter(|t| !t.is_empty()),
+                on_main_listener: serve.metrics_listen.is_none(),
+            }),
             operators: Arc::new(
                 serve
                     .operator_emails

@@ -162,6 +162,14 @@ pub struct ServeArgs {
     /// Sign-in attempts per minute per account.
     #[arg(long, env = "SHORTLIST_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 5)]
     pub login_limit_per_account: u32,
+    /// Serve /metrics on this address only (e.g. 127.0.0.1:9090, or an address on the monitoring
+    /// network) and answer 404 there on the main listener. Runs in worker-only processes too.
+    #[arg(long, env = "SHORTLIST_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// Require `Authorization: Bearer <this>` on /metrics (Prometheus: `authorization.credentials`).
+    /// Unset: /metrics answers anyone who can reach it.
+    #[arg(long, env = "SHORTLIST_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl CommonArgs {

@@ -51,6 +51,20 @@ pub async fn run(
             Ok::<(), anyhow::Error>(())
         });
     }
+    if let Some(addr) = &serve.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("SHORTLIST_METRICS_LISTEN: cannot listen on {addr}"))?;
+        let router = shortlist_web::metrics_router(app.web_state(serve, crate::telemetry::metrics_handle()));
+        tracing::info!(address = %metrics_listener.local_addr()?, "metrics listening");
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            axum::serve(metrics_listener, router)
+                .with_graceful_shutdown(async move { token.cancelled().await })
+                .await
+                .context("metrics server failed")
+        });
+    }
     if !serve.worker_only {
         let listener = match listener {
             Some(l) => l,

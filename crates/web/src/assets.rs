@@ -49,6 +49,8 @@ static FILES: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../static/candidate/file-upload.js"),
     ),
+    ("review/board.js", JS, include_bytes!("../static/review/board.js")),
+    ("review/player.js", JS, include_bytes!("../static/review/player.js")),
     (
         "vendor/tus-js-client/tus.min.js",
         JS,

@@ -312,8 +312,11 @@ async fn change_password(
         .change_password(&user, &f.current_password, &f.new_password, &f.confirm_password)
         .await
     {
-        Ok(()) => {
-            let notice = "Your password was changed. Your other sessions were signed out.".to_string();
+        Ok(strength) => {
+            let notice = format!(
+                "Your password was changed (strength: {}). Your other sessions were signed out.",
+                strength.label()
+            );
             Ok(render(StatusCode::OK, &pages::Account::new(&user, Some(notice), &[])))
         }
         Err(AppError::Validation { fields }) => Ok(render(

@@ -1,12 +1,29 @@
-//! Liveness, readiness and Prometheus metrics.
+//! Liveness, readiness and Prometheus metrics. Metrics tell an outsider about traffic and
+//! queue depth, so an operator can move them to another listener and require a token.
 
 use crate::WebState;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+
+/// Who may read /metrics.
+pub struct MetricsAccess {
+    /// The bearer token a scrape must send, if any.
+    pub token: Option<String>,
+    /// False when metrics have a listener of their own (SHORTLIST_METRICS_LISTEN).
+    pub on_main_listener: bool,
+}
+
+/// The router of the separate metrics listener: /metrics and nothing else.
+pub fn metrics_router(state: WebState) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .fallback(crate::error::page_not_found)
+        .with_state(state)
+}
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -42,7 +59,30 @@ async fn readyz(State(s): State<WebState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
-async fn metrics(State(s): State<WebState>) -> impl IntoResponse {
+/// /metrics on the main listener: absent when metrics have their own.
+async fn metrics(State(s): State<WebState>, headers: HeaderMap) -> Response {
+    if !s.metrics_access.on_main_listener {
+        return crate::error::page_not_found().await;
+    }
+    scrape(State(s), headers).await
+}
+
+async fn scrape(State(s): State<WebState>, headers: HeaderMap) -> Response {
+    if let Some(want) = &s.metrics_access.token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !shortlist_app::tokens::equal(sent.trim(), want) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+                "metrics need Authorization: Bearer <SHORTLIST_METRICS_TOKEN>\n",
+            )
+                .into_response();
+        }
+    }
     // Queue depth is read from the database at scrape time, so every instance reports the
     // shared queue, not only its own jobs.
     match shortlist_store::jobs::counts(&s.db).await {
@@ -58,4 +98,5 @@ async fn metrics(State(s): State<WebState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(),
     )
+        .into_response()
 }

@@ -8,18 +8,21 @@ mod client_ip;
 mod connectors;
 mod error;
 mod gate;
+mod headers;
 mod health;
 mod limits;
 mod pages;
 mod review;
 mod telemetry;
+mod text_guard;
 mod tus;
 mod ui;
 
 pub use error::{ApiError, PageError};
 pub use gate::rate::ApiLimits;
+pub use health::{MetricsAccess, metrics_router};
 pub use limits::LoginLimits;
-pub use review::ReviewState;
+pub use review::{GuessGuard, ReviewState};
 
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -49,7 +52,11 @@ pub struct WebState {
     /// Poked after a request enqueued jobs, so this process's worker starts on them at once.
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: PrometheusHandle,
+    /// Who may read /metrics, and on which listener.
+    pub metrics_access: Arc<MetricsAccess>,
     pub limits: Arc<LoginLimits>,
+    /// Per-address budget for opening invitation links that do not exist.
+    pub candidate_guesses: Arc<review::GuessGuard>,
     /// Partner credentials, organisation API keys and personal tokens.
     pub credentials: shortlist_app::credentials::Credentials,
     /// Outbound webhooks: endpoints, secrets, delivery log.
@@ -77,7 +84,7 @@ pub fn router(state: WebState) -> Router {
         .merge(auth::ui_routes())
         .merge(ui::routes())
         .merge(review::routes())
-        .merge(candidate::routes())
+        .merge(candidate::routes(&state))
         .merge(connectors::routes())
         .merge(tus::routes())
         .merge(assets::routes())
@@ -93,6 +100,11 @@ pub fn router(state: WebState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::cross_origin_guard,
+        ))
+        .layer(axum::middleware::from_fn(text_guard::refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(
+            headers::Https(state.secure_cookies),
+            headers::apply,
         ))
         // Outermost, so every check below sees the client's address, not the proxy's.
         .layer(axum::middleware::from_fn_with_state(

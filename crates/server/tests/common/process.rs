@@ -8,11 +8,16 @@ pub struct Proc(pub Child);
 impl Proc {
     /// Starts the real binary with `args`; output goes to `log` so a failure can be read.
     pub fn start(args: &[String], log: &std::path::Path) -> Proc {
+        Self::start_logging(args, log, "info,sqlx=warn")
+    }
+
+    /// Like [`Proc::start`] with another `RUST_LOG` filter.
+    pub fn start_logging(args: &[String], log: &std::path::Path, filter: &str) -> Proc {
         let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         let err = out.try_clone().unwrap();
         let child = Command::new(super::bin())
             .args(args)
-            .env("RUST_LOG", "info,sqlx=warn")
+            .env("RUST_LOG", filter)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)

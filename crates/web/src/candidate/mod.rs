@@ -7,6 +7,7 @@
 
 mod device;
 mod finish;
+mod guessing;
 pub mod i18n;
 mod landing;
 mod questions;
@@ -15,6 +16,7 @@ mod when;
 
 use crate::WebState;
 use crate::error::PageError;
+use crate::headers::CSP;
 use crate::pages::render;
 use askama::Template;
 use axum::Router;
@@ -28,7 +30,8 @@ use shortlist_app::AppError;
 use shortlist_app::interview::steps::Step;
 use shortlist_app::interview::{Access, Session};
 
-pub fn routes() -> Router<WebState> {
+/// `state` is for the link-guessing limit ([`guessing`]), which wraps every route here.
+pub fn routes(state: &WebState) -> Router<WebState> {
     Router::new()
         .route("/i/{token}", get(landing::show))
         .route("/i/{token}/consent", post(landing::consent))
@@ -45,12 +48,9 @@ pub fn routes() -> Router<WebState> {
         .route("/i/{token}/finish", get(finish::show))
         .route("/i/{token}/complete", post(finish::complete))
         .route("/i/{token}/done", get(finish::done))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guessing::limit))
         .layer(axum::middleware::map_response(security_headers))
 }
-
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; \
-                   base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 async fn security_headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
@@ -207,7 +207,7 @@ pub(crate) async fn open(s: &WebState, token: &str, lang: Option<&str>) -> Resul
             let heading = t.get("closed.unknown").to_string();
             let c = Chrome::bare(t, "", heading.clone(), &format!("/i/{token}"));
             let lines = vec![t.get("closed.unknown_text").to_string()];
-            Err(render(
+            let mut resp = render(
                 StatusCode::NOT_FOUND,
                 &Problem {
                     c,
@@ -215,7 +215,9 @@ pub(crate) async fn open(s: &WebState, token: &str, lang: Option<&str>) -> Resul
                     lines,
                     back: None,
                 },
-            ))
+            );
+            resp.extensions_mut().insert(guessing::UnknownLink);
+            Err(resp)
         }
         Ok(Access::Closed {
             reason,

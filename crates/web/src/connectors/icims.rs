@@ -33,7 +33,7 @@ pub fn routes() -> Router<WebState> {
         .route("/connectors/icims/pick/{position}", get(pick_page).post(pick))
 }
 
-fn vendor_error(status: StatusCode, user: &str, debug: &str) -> Response {
+pub(super) fn vendor_error(status: StatusCode, user: &str, debug: &str) -> Response {
     let body = serde_json::json!({"error": {"userMessage": user, "debugErrorMessage": debug}});
     (status, Json(body)).into_response()
 }

@@ -8,3 +8,9 @@ use axum::Router;
 pub fn routes() -> Router<WebState> {
     icims::routes()
 }
+
+/// An error in the connector's own format, for checks made before its handler runs
+/// ([`crate::text_guard`]). Only iCIMS is behind `/connectors/` so far.
+pub(crate) fn error_body(status: axum::http::StatusCode, user: &str, debug: &str) -> axum::response::Response {
+    icims::vendor_error(status, user, debug)
+}

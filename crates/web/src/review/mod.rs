@@ -4,7 +4,7 @@
 //!
 //! Pages reachable with a capability in the URL (`/interviews/{id}/{key}`, `/s/{token}`) send
 //! `Referrer-Policy: no-referrer` and `X-Robots-Tag: noindex` and are never cached; the request
-//! log shows their paths with the secret cut out ([`redact_path`]).
+//! log shows their paths with the secret cut out (`telemetry::redact_path`).
 
 pub(crate) mod api;
 mod guard;
@@ -22,7 +22,6 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use shortlist_app::review::Review;
-use std::borrow::Cow;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -91,48 +90,7 @@ pub fn api_routes() -> Router<WebState> {
     api::routes()
 }
 
-/// The path as the request log may show it: share tokens and interview keys are secrets.
-pub fn redact_path(path: &str) -> Cow<'_, str> {
-    let parts: Vec<&str> = path.split('/').collect();
-    match parts.as_slice() {
-        ["", "s", _, rest @ ..] => {
-            let mut out = String::from("/s/[redacted]");
-            for p in rest {
-                out.push('/');
-                out.push_str(p);
-            }
-            Cow::Owned(out)
-        }
-        ["", "interviews", id, key, rest @ ..] if !matches!(*key, "evaluation" | "report" | "documents") => {
-            let mut out = format!("/interviews/{id}/[redacted]");
-            for p in rest {
-                out.push('/');
-                out.push_str(p);
-            }
-            Cow::Owned(out)
-        }
-        _ => Cow::Borrowed(path),
-    }
-}
-
 /// "4.25" for a score, "–" for none.
 pub(crate) fn score_text(s: Option<f64>) -> String {
     s.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_path;
-
-    #[test]
-    fn secrets_are_cut_from_logged_paths() {
-        assert_eq!(redact_path("/s/share_abc"), "/s/[redacted]");
-        assert_eq!(
-            redact_path("/s/share_abc/inv_1/takes/q1/1"),
-            "/s/[redacted]/inv_1/takes/q1/1"
-        );
-        assert_eq!(redact_path("/interviews/inv_1/KEY"), "/interviews/inv_1/[redacted]");
-        assert_eq!(redact_path("/interviews/inv_1/report"), "/interviews/inv_1/report");
-        assert_eq!(redact_path("/positions/pos_1"), "/positions/pos_1");
-    }
 }
