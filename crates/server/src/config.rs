@@ -162,6 +162,10 @@ pub struct ServeArgs {
     /// Sign-in attempts per minute per account.
     #[arg(long, env = "SHORTLIST_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 5)]
     pub login_limit_per_account: u32,
+    /// Folder holding the `ffmpeg` and `ffprobe` the media probe runs (durations, posters,
+    /// audio-only copies for anonymised share links); by default they are looked up on PATH.
+    #[arg(long, env = "SHORTLIST_MEDIA_TOOLS_DIR")]
+    pub media_tools_dir: Option<std::path::PathBuf>,
 }
 
 impl CommonArgs {
