@@ -65,7 +65,11 @@ async fn check_ranges(c: &reqwest::Client, url: &str, body: &[u8], problem_416: 
     assert_eq!(header(&whole, "accept-ranges"), "bytes", "{url}");
     assert_eq!(header(&whole, "content-length"), body.len().to_string(), "{url}");
     let (sha, n) = digest(whole).await;
-    assert_eq!((sha, n), (hex(Sha256::digest(body)), body.len()), "{url}: the same bytes");
+    assert_eq!(
+        (sha, n),
+        (hex(Sha256::digest(body)), body.len()),
+        "{url}: the same bytes"
+    );
 
     // Across the store's 8 KiB read pieces and 5 MiB upload parts.
     let (a, b) = (5 * MIB - 3, 7 * MIB + 11);
@@ -85,7 +89,10 @@ async fn check_ranges(c: &reqwest::Client, url: &str, body: &[u8], problem_416: 
 
     let tail = c.get(url).header("Range", "bytes=-1000").send().await.unwrap();
     assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT, "{url}");
-    assert!(tail.bytes().await.unwrap() == body[body.len() - 1000..], "{url}: the last bytes");
+    assert!(
+        tail.bytes().await.unwrap() == body[body.len() - 1000..],
+        "{url}: the last bytes"
+    );
 
     let from = c
         .get(url)
@@ -103,7 +110,11 @@ async fn check_ranges(c: &reqwest::Client, url: &str, body: &[u8], problem_416: 
         .await
         .unwrap();
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{url}");
-    assert_eq!(header(&beyond, "content-range"), format!("bytes */{}", body.len()), "{url}");
+    assert_eq!(
+        header(&beyond, "content-range"),
+        format!("bytes */{}", body.len()),
+        "{url}"
+    );
     if problem_416 {
         assert_eq!(header(&beyond, "content-type"), "application/problem+json");
         let p: Value = beyond.json().await.unwrap();
@@ -145,7 +156,13 @@ async fn large_intro_video_streams_with_range(app: &TestApp) {
     assert_eq!(st, StatusCode::CREATED, "{r}");
     let link = r["invitation"]["candidate_url"].as_str().unwrap();
     let token = link.rsplit_once("/i/").unwrap().1;
-    check_ranges(&common::client(), &app.url(&format!("/i/{token}/media/intro")), &body, false).await;
+    check_ranges(
+        &common::client(),
+        &app.url(&format!("/i/{token}/media/intro")),
+        &body,
+        false,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -240,7 +257,10 @@ async fn rows_of(app: &TestApp, org: &shortlist_domain::OrgId) -> usize {
     let prefix = format!("orgs/{org}/template-media/");
     let keys = app.app.media.list(&prefix).await.unwrap_or_default();
     let known: Vec<&str> = keys.iter().map(String::as_str).collect();
-    shortlist_store::media_objects::find(&app.app.db, org, &known).await.unwrap().len()
+    shortlist_store::media_objects::find(&app.app.db, org, &known)
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -308,7 +328,10 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing_behind(
     let mut big = common::png::png_1x1([1, 1, 1, 255]);
     big.resize(5 * MIB + 1, 0);
     let (s, p) = upload(&api, "logo", "image/png", big).await;
-    assert_eq!((s, p["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
     let other = app.data.path().join(format!("media/orgs/{}/template-media", api.org));
     assert_eq!(files_under(&other), vec![]);
     app.stop().await;

@@ -43,8 +43,24 @@ fn ffmpeg_ready() -> bool {
 /// A 2-second VP8 + Opus WebM with a test picture (what a camera answer is).
 async fn webm() -> Vec<u8> {
     let o = tokio::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=15"])
-        .args(["-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libvpx", "-c:a", "libopus"])
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=320x240:rate=15",
+        ])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=2",
+            "-c:v",
+            "libvpx",
+            "-c:a",
+            "libopus",
+        ])
         .args(["-f", "webm", "pipe:1"])
         .output()
         .await
@@ -87,7 +103,12 @@ async fn answered(app: &TestApp, take: &[u8]) -> Answered {
     ]});
     let tpl = api.template(&format!("anon-{}", unique()), spec).await;
     let pos = api.position("Analyst", &[&tpl]).await;
-    let (s, r) = api.invite(&pos, json!({ "email": candidate_email("anon"), "name": "Grace Hopper" })).await;
+    let (s, r) = api
+        .invite(
+            &pos,
+            json!({ "email": candidate_email("anon"), "name": "Grace Hopper" }),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     let link = r["invitation"]["candidate_url"].as_str().unwrap();
     let token = link.rsplit_once("/i/").unwrap().1.to_string();
@@ -155,7 +176,10 @@ async fn an_anonymised_share_link_serves_an_audio_only_copy_never_the_original_v
     let url = share(&a, true).await;
     let html = page(&format!("{url}/{}", a.inv)).await;
     let media = format!("{url}/{}/takes/q1/1", a.inv);
-    let src = format!("src=\"{}\"", media.split_once("/s/").map(|(_, p)| format!("/s/{p}")).unwrap());
+    let src = format!(
+        "src=\"{}\"",
+        media.split_once("/s/").map(|(_, p)| format!("/s/{p}")).unwrap()
+    );
     assert!(html.contains("<audio controls") && html.contains(&src), "{html}");
     assert!(!html.contains("<video") && !html.contains("Grace"), "{html}");
 
@@ -166,7 +190,12 @@ async fn an_anonymised_share_link_serves_an_audio_only_copy_never_the_original_v
     assert!(served != original, "not the original file");
     assert_eq!(stream_kinds(&served).await, ["audio"], "sound only, no picture");
     // Players seek in it like in any take.
-    let part = common::client().get(&media).header("Range", "bytes=0-99").send().await.unwrap();
+    let part = common::client()
+        .get(&media)
+        .header("Range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert!(part.bytes().await.unwrap() == served[..100]);
 

@@ -32,9 +32,9 @@ impl Playable {
     pub fn reason(&self) -> Option<&'static str> {
         match self {
             Playable::File(_) => None,
-            Playable::Pending => Some(
-                "The audio-only copy of this video answer is not available yet. Reload the page in a minute.",
-            ),
+            Playable::Pending => {
+                Some("The audio-only copy of this video answer is not available yet. Reload the page in a minute.")
+            }
             Playable::NoTool => Some(
                 "This installation cannot produce audio-only copies (ffmpeg is not installed), so this video answer cannot be played in anonymised mode.",
             ),
@@ -85,13 +85,8 @@ impl Review {
             (Some(AudioState::NoTool), _) => Playable::NoTool,
             (Some(AudioState::NoAudio), _) => Playable::NoAudio,
             _ => {
-                let job = crate::uploads::audio_backfill_job(
-                    org,
-                    &probe,
-                    &row.invitation_id,
-                    &row.question_id,
-                    row.take,
-                );
+                let job =
+                    crate::uploads::audio_backfill_job(org, &probe, &row.invitation_id, &row.question_id, row.take);
                 shortlist_store::jobs::enqueue_many(self.db(), &[job]).await?;
                 Playable::Pending
             }

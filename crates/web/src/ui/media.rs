@@ -161,7 +161,11 @@ async fn read_fields(who: &Poster<'_>, mp: &mut Multipart, post: &mut EditorPost
         if file_name.is_empty() {
             continue;
         }
-        let csrf = post.pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+        let csrf = post
+            .pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str());
         check_csrf(who.user, csrf).map_err(IntoResponse::into_response)?;
         let declared = field.content_type().map(normalise_type).unwrap_or_default();
         let body = field.map(|c| c.map_err(multipart_error));
