@@ -62,10 +62,10 @@ pub fn audio_key(media_key: &str) -> String {
 }
 
 /// What extracting the sound gave.
-enum Audio {
+enum Extracted {
     Made(PathBuf),
     NoTool,
-    NoAudio,
+    NoSound,
 }
 
 /// The key of a take's poster: next to the take, `take-1.webm` → `take-1.poster.jpg`.
@@ -183,7 +183,7 @@ impl ProbeMedia {
     /// The take's sound without its picture, as WebM: the Opus track copied as it is (what
     /// browsers record), else re-encoded to Opus (an MP4 from Safari carries AAC, which WebM
     /// cannot hold).
-    async fn audio(&self, input: &Path, dir: &Path) -> Result<Audio, JobError> {
+    async fn audio(&self, input: &Path, dir: &Path) -> Result<Extracted, JobError> {
         let out = dir.join("audio.webm");
         for codec in [&["-c:a", "copy"][..], &["-c:a", "libopus", "-b:a", "64k"][..]] {
             let mut argv = os(&["-v", "error", "-y", "-i"]);
@@ -193,14 +193,14 @@ impl ProbeMedia {
             argv.extend(os(&["-f", "webm"]));
             argv.push(out.clone().into());
             let Some(run) = self.run("ffmpeg", &argv).await? else {
-                return Ok(Audio::NoTool);
+                return Ok(Extracted::NoTool);
             };
             let made = tokio::fs::metadata(&out).await.is_ok_and(|m| m.len() > 0);
             if run.status.success() && made {
-                return Ok(Audio::Made(out));
+                return Ok(Extracted::Made(out));
             }
         }
-        Ok(Audio::NoAudio)
+        Ok(Extracted::NoSound)
     }
 
     /// Copies the object to `path` piece by piece. Ok(false): the object is gone.
@@ -279,14 +279,14 @@ impl JobHandler for ProbeMedia {
         let (mut audio, mut audio_state) = (None, None);
         if video {
             audio_state = Some(match self.audio(&input, dir.path()).await? {
-                Audio::Made(file) => {
+                Extracted::Made(file) => {
                     let ak = audio_key(key);
                     self.media.put_file(&ak, &file).await.map_err(JobError::retry)?;
                     audio = Some(ak);
                     AudioState::Ready
                 }
-                Audio::NoTool => AudioState::NoTool,
-                Audio::NoAudio => AudioState::NoAudio,
+                Extracted::NoTool => AudioState::NoTool,
+                Extracted::NoSound => AudioState::NoAudio,
             });
         }
         let f = Findings {
