@@ -10,6 +10,7 @@
 
 mod api_common;
 mod common;
+mod ui_support;
 
 use api_common::{Api, PASSWORD, candidate_email, sign_in, spec, unique};
 use common::TestApp;
@@ -253,14 +254,15 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect()
 }
 
-async fn rows_of(app: &TestApp, org: &shortlist_domain::OrgId) -> usize {
-    let prefix = format!("orgs/{org}/template-media/");
-    let keys = app.app.media.list(&prefix).await.unwrap_or_default();
-    let known: Vec<&str> = keys.iter().map(String::as_str).collect();
-    shortlist_store::media_objects::find(&app.app.db, org, &known)
-        .await
-        .unwrap()
-        .len()
+/// Upload rows the organisation has, whether or not their objects exist.
+async fn rows_of(app: &TestApp, org: &shortlist_domain::OrgId) -> i64 {
+    let sql = "SELECT COUNT(*) FROM media_objects WHERE org_id = $1";
+    let n: (i64,) = match &app.app.db {
+        shortlist_store::Db::Sqlite(p) => sqlx::query_as(sql).bind(org.as_str()).fetch_one(p).await,
+        shortlist_store::Db::Postgres(p) => sqlx::query_as(sql).bind(org.as_str()).fetch_one(p).await,
+    }
+    .unwrap();
+    n.0
 }
 
 #[tokio::test]
@@ -334,5 +336,36 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing_behind(
     );
     let other = app.data.path().join(format!("media/orgs/{}/template-media", api.org));
     assert_eq!(files_under(&other), vec![]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_editor_form_refused_for_a_large_file_keeps_none_of_its_files() {
+    let app = TestApp::spawn_with(&ui_support::NO_LIMITS).await;
+    let b = ui_support::browser(&app, Role::Recruiter).await;
+    let dir = app.data.path().join(format!("media/orgs/{}/template-media", b.org));
+    let png = common::png::png_1x1([30, 60, 90, 255]);
+    // The logo streams into storage first; the document after it passes its 25 MiB limit.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(25 * MIB + 1, b' ');
+    let fields = [
+        ("name", "Refused"),
+        ("locale", "en"),
+        ("key", "refused-big"),
+        ("q0_id", "q1"),
+        ("q0_kind", "text"),
+        ("q0_prompt", "Why us?"),
+        ("action", "save"),
+    ];
+    let files: [(&str, &str, &[u8]); 2] = [("logo_file", "logo.png", &png), ("document_file", "big.pdf", &pdf)];
+    let r = b.upload(&app, "/templates/new", &fields, &files).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("at most 25 MiB"));
+    assert_eq!(
+        files_under(&dir),
+        vec![],
+        "the logo stored on the way was removed again"
+    );
+    assert_eq!(rows_of(&app, &b.org).await, 0);
     app.stop().await;
 }
