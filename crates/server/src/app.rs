@@ -102,7 +102,7 @@ impl App {
             .with(Arc::new(shortlist_app::uploads::ProbeMedia::new(
                 db.clone(),
                 media.clone(),
-                None,
+                serve.media_tools_dir.clone(),
             )))
             .with(Arc::new(InvitationMail {
                 recruiting: recruiting.clone(),

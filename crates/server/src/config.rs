@@ -170,6 +170,10 @@ pub struct ServeArgs {
     /// Unset: /metrics answers anyone who can reach it.
     #[arg(long, env = "SHORTLIST_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Folder holding the `ffmpeg` and `ffprobe` the media probe runs (durations, posters,
+    /// audio-only copies for anonymised share links); by default they are looked up on PATH.
+    #[arg(long, env = "SHORTLIST_MEDIA_TOOLS_DIR")]
+    pub media_tools_dir: Option<std::path::PathBuf>,
 }
 
 impl CommonArgs {

@@ -73,14 +73,15 @@ async fn share_links_hide_questions_anonymise_record_views_and_close() {
         !html.contains("Ada") && !html.contains("Lovelace") && !html.contains(&f.email),
         "anonymised"
     );
+    // No face: video answers play only from an audio-only copy, which this made-up WebM cannot
+    // give (share_anonymised_audio.rs plays a real one); the page says why, the original stays.
     assert!(
-        html.contains("<audio controls") && !html.contains("<video"),
-        "no face: video answers play as audio"
+        !html.contains("<video") && html.contains("id=\"no-player-q1\""),
+        "no face: {html}"
     );
     assert!(!html.contains("takes/q4") && !html.contains("id=\"evaluation\""));
     let take = guest.get(format!("{url}/{}/takes/q1/1", f.inv)).send().await.unwrap();
-    assert_eq!(take.status(), StatusCode::OK);
-    assert_eq!(take.bytes().await.unwrap().to_vec(), f.video);
+    assert_eq!(take.status(), StatusCode::NOT_FOUND, "never the original video");
     for hidden in ["q4/1", "q5/1", "q1/2"] {
         let r = guest
             .get(format!("{url}/{}/takes/{hidden}", f.inv))

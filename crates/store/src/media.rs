@@ -10,7 +10,7 @@ use object_store::{ObjectStore, PutPayload};
 use std::sync::Arc;
 
 mod streaming;
-pub use streaming::MediaWriter;
+pub use streaming::{ByteStream, MediaWriter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {

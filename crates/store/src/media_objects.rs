@@ -33,6 +33,14 @@ pub async fn insert(db: &Db, org: &OrgId, m: &NewMediaObject<'_>) -> Result<(), 
     Ok(())
 }
 
+/// Forgets an upload of this organisation (its object is removed by the caller); whether a row
+/// was there.
+pub async fn delete(db: &Db, org: &OrgId, key: &str) -> Result<bool, sqlx::Error> {
+    let sql = "DELETE FROM media_objects WHERE org_id = $1 AND key = $2";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(key).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// The object under `key` if this organisation owns it.
 pub async fn get(db: &Db, org: &OrgId, key: &str) -> Result<Option<MediaObjectRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM media_objects WHERE org_id = $1 AND key = $2");

@@ -241,7 +241,8 @@ pub async fn upsert_take(tx: &mut Tx, t: &TakeRow) -> Result<Option<String>, sql
                size_bytes, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                ON CONFLICT (invitation_id, question_id, take) DO UPDATE SET media_key = excluded.media_key, \
                content_type = excluded.content_type, size_bytes = excluded.size_bytes, sha256 = excluded.sha256, \
-               uploaded_at = excluded.uploaded_at, duration_ms = NULL, poster_key = NULL";
+               uploaded_at = excluded.uploaded_at, duration_ms = NULL, poster_key = NULL, \
+               audio_key = NULL, audio_state = NULL";
     on_tx!(tx, c => sqlx::query(sql).bind(&t.org_id).bind(&t.invitation_id).bind(&t.question_id).bind(t.take)
         .bind(&t.media_key).bind(&t.content_type).bind(t.size_bytes).bind(&t.sha256)
         .bind(crate::truncate_micros(t.uploaded_at)).execute(c).await.map(|r| r.rows_affected()))?;

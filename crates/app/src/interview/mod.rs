@@ -7,6 +7,7 @@ pub mod steps;
 
 use crate::AppError;
 use crate::recruiting::Recruiting;
+use crate::recruiting::media::MediaFile;
 use crate::recruiting::templates::parse_spec;
 use shortlist_domain::template::TemplateSpec;
 use shortlist_domain::{InvitationId, OrgId, PositionId, TemplateVersionId};
@@ -201,7 +202,8 @@ impl Interviews {
 
     /// A file of the invitation's template shown to the candidate: `logo`, `intro` or
     /// `document-N` (1-based). Only keys the template version names can be fetched.
-    pub async fn template_media(&self, s: &Session, kind: &str) -> Result<(Vec<u8>, String), AppError> {
+    /// Where it is stored and its type: the caller streams it.
+    pub async fn template_media(&self, s: &Session, kind: &str) -> Result<MediaFile, AppError> {
         let key = match kind {
             "logo" => s.spec.branding.logo_media_key.clone(),
             "intro" => s.spec.intro_video_media_key.clone(),
@@ -216,7 +218,9 @@ impl Interviews {
         let meta = media_objects::get(self.db(), &s.org, &key)
             .await?
             .ok_or(AppError::NotFound)?;
-        let bytes = self.media.get(&key).await.map_err(internal)?;
-        Ok((bytes, meta.content_type))
+        Ok(MediaFile {
+            key,
+            content_type: meta.content_type,
+        })
     }
 }

@@ -5,12 +5,12 @@
 //! organisation (`orgs/<org>/template-media/<uuid>.<ext>`) and recorded in `media_objects`, so
 //! downloads and templates referring to it can be checked against the organisation.
 
-use super::{Actor, Recruiting, internal};
+use super::{Actor, Recruiting};
 use crate::AppError;
 use crate::error::{FieldError, human_size};
 use serde::Serialize;
 use shortlist_domain::template::TemplateSpec;
-use shortlist_store::media_objects::{self, NewMediaObject};
+use shortlist_store::media_objects;
 use std::collections::HashMap;
 
 const MIB: u64 = 1024 * 1024;
@@ -101,6 +101,14 @@ impl MediaKind {
     }
 }
 
+/// A stored file a caller may read: where it is and its type. Handlers stream it with Range
+/// support instead of loading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub key: String,
+    pub content_type: String,
+}
+
 /// An uploaded file as the API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MediaRef {
@@ -114,7 +122,7 @@ pub fn normalise_type(raw: &str) -> String {
     raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
-fn ext_of(content_type: &str) -> &'static str {
+pub(crate) fn ext_of(content_type: &str) -> &'static str {
     match content_type {
         "image/png" => "png",
         "image/jpeg" => "jpg",
@@ -261,55 +269,6 @@ pub fn references(spec: &TemplateSpec) -> Vec<(String, MediaKind, &str)> {
 }
 
 impl Recruiting {
-    /// Stores an uploaded file of the caller's organisation. Recruiters and admins only.
-    pub async fn upload_media(
-        &self,
-        who: &Actor,
-        kind: MediaKind,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> Result<MediaRef, AppError> {
-        who.require_recruiter()?;
-        let ct = check(kind, content_type, &bytes)?;
-        let key = format!(
-            "orgs/{}/template-media/{}.{}",
-            who.org_id,
-            uuid::Uuid::now_v7().simple(),
-            ext_of(&ct)
-        );
-        let size = bytes.len() as u64;
-        self.media.put(&key, bytes).await.map_err(internal)?;
-        let row = NewMediaObject {
-            key: &key,
-            kind: kind.as_str(),
-            content_type: &ct,
-            size_bytes: i64::try_from(size).map_err(internal)?,
-            created_by: who.user_id.as_ref(),
-        };
-        media_objects::insert(&self.db, &who.org_id, &row).await?;
-        Ok(MediaRef {
-            media_key: key,
-            content_type: ct,
-            size,
-        })
-    }
-
-    /// The content type and bytes of a file of the caller's organisation; any other key is
-    /// not found.
-    pub async fn download_media(&self, who: &Actor, key: &str) -> Result<(String, Vec<u8>), AppError> {
-        let row = media_objects::get(&self.db, &who.org_id, key)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        match self.media.get(key).await {
-            Ok(bytes) => Ok((row.content_type, bytes)),
-            Err(e) if e.is_not_found() => {
-                tracing::warn!(key, "media object recorded but missing from the store");
-                Err(AppError::NotFound)
-            }
-            Err(e) => Err(internal(e)),
-        }
-    }
-
     /// Problems with the media a template refers to: keys this organisation has not uploaded,
     /// or files of the wrong type for their place (a video as the logo).
     pub(crate) async fn media_problems(&self, who: &Actor, spec: &TemplateSpec) -> Result<Vec<FieldError>, AppError> {

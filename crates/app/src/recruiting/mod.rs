@@ -5,6 +5,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod media_upload;
 pub mod metadata;
 pub mod positions;
 pub mod search;

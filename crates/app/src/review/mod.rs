@@ -6,6 +6,7 @@
 //! organisation, the questions to leave out and whether names are shown, so the three ways in
 //! cannot drift apart.
 
+pub mod audio;
 pub mod board;
 pub mod evaluate;
 pub mod report;
@@ -13,6 +14,7 @@ pub mod share;
 pub mod view;
 
 use crate::AppError;
+use crate::recruiting::media::MediaFile;
 use crate::recruiting::{Actor, Recruiting};
 use serde::{Deserialize, Serialize};
 use shortlist_domain::{InvitationId, OrgId};
@@ -179,8 +181,9 @@ impl Review {
             .ok_or(AppError::NotFound)
     }
 
-    /// A template document (1-based) of the invitation's template: its bytes and type.
-    pub async fn document(&self, org: &OrgId, inv: &InvitationId, n: usize) -> Result<(Vec<u8>, String), AppError> {
+    /// A template document (1-based) of the invitation's template: where it is stored and its
+    /// type (the caller streams it).
+    pub async fn document(&self, org: &OrgId, inv: &InvitationId, n: usize) -> Result<MediaFile, AppError> {
         let (_, spec) = view::load(self, org, inv).await?;
         let key = n
             .checked_sub(1)
@@ -190,7 +193,9 @@ impl Review {
         let meta = shortlist_store::media_objects::get(self.db(), org, &key)
             .await?
             .ok_or(AppError::NotFound)?;
-        let bytes = self.recruiting.media.get(&key).await.map_err(internal)?;
-        Ok((bytes, meta.content_type))
+        Ok(MediaFile {
+            key,
+            content_type: meta.content_type,
+        })
     }
 }

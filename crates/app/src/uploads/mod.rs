@@ -14,7 +14,7 @@ pub mod rules;
 
 pub use expiry::{EXPIRE_KIND, ExpireUpload};
 pub use patch::PatchRequest;
-pub use probe::{PROBE_KIND, ProbeMedia, poster_key, probe_job};
+pub use probe::{PROBE_KIND, ProbeMedia, audio_backfill_job, audio_key, poster_key, probe_job};
 
 use crate::clock::Clock;
 use crate::recruiting::invitations::LIVE;

@@ -1,11 +1,14 @@
 //! `media.probe`: after a take is received, learns its duration with ffprobe and, for video,
-//! stores a poster JPEG next to it. ffmpeg is optional: without it the job logs once and does
-//! nothing, so an installation without ffmpeg loses only durations and posters.
+//! stores a poster JPEG and an audio-only copy next to it. Anonymised share links play only that
+//! copy, never the original (which shows the candidate's face). ffmpeg is optional: without it
+//! the job logs once and records that no copy can be made, so an installation without ffmpeg
+//! loses durations, posters and video answers on anonymised links, and nothing else.
 
 use crate::jobs::{JobError, JobHandler, JobInput};
 use async_trait::async_trait;
 use shortlist_domain::OrgId;
 use shortlist_store::jobs::NewJob;
+use shortlist_store::take_probe::{AudioState, Findings};
 use shortlist_store::{Db, MediaStore, take_probe};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,35 @@ pub fn probe_job(org: &OrgId, upload_id: &str, take: &shortlist_store::uploads::
         .for_org(org)
         .unique(format!("{PROBE_KIND}:{upload_id}"))
         .max_attempts(3)
+}
+
+/// The same probe asked for again for a take that has no audio-only copy yet (recorded before
+/// copies were made): once per stored object, however often anonymised links ask.
+pub fn audio_backfill_job(org: &OrgId, take: &take_probe::TakeProbe, inv: &str, question: &str, n: i32) -> NewJob {
+    let payload = serde_json::json!({
+        "invitation_id": inv,
+        "question_id": question,
+        "take": n,
+        "media_key": take.media_key,
+        "content_type": take.content_type,
+    });
+    NewJob::new(PROBE_KIND, payload)
+        .for_org(org)
+        .unique(format!("{PROBE_KIND}:audio:{}", take.media_key))
+        .max_attempts(3)
+}
+
+/// The key of a take's audio-only copy: `take-1.webm` → `take-1.audio.webm`.
+pub fn audio_key(media_key: &str) -> String {
+    let stem = media_key.rsplit_once('.').map_or(media_key, |(s, _)| s);
+    format!("{stem}.audio.webm")
+}
+
+/// What extracting the sound gave.
+enum Extracted {
+    Made(PathBuf),
+    NoTool,
+    NoSound,
 }
 
 /// The key of a take's poster: next to the take, `take-1.webm` → `take-1.poster.jpg`.
@@ -79,7 +111,10 @@ impl ProbeMedia {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !self.missing_logged.swap(true, Ordering::Relaxed) {
-                    tracing::info!(tool = name, "not installed: takes get no duration or poster");
+                    tracing::info!(
+                        tool = name,
+                        "not installed: takes get no duration, poster or audio-only copy"
+                    );
                 }
                 return Ok(None);
             }
@@ -145,6 +180,29 @@ impl ProbeMedia {
         Ok(None)
     }
 
+    /// The take's sound without its picture, as WebM: the Opus track copied as it is (what
+    /// browsers record), else re-encoded to Opus (an MP4 from Safari carries AAC, which WebM
+    /// cannot hold).
+    async fn audio(&self, input: &Path, dir: &Path) -> Result<Extracted, JobError> {
+        let out = dir.join("audio.webm");
+        for codec in [&["-c:a", "copy"][..], &["-c:a", "libopus", "-b:a", "64k"][..]] {
+            let mut argv = os(&["-v", "error", "-y", "-i"]);
+            argv.push(input.into());
+            argv.extend(os(&["-map", "0:a:0", "-vn", "-sn", "-dn"]));
+            argv.extend(os(codec));
+            argv.extend(os(&["-f", "webm"]));
+            argv.push(out.clone().into());
+            let Some(run) = self.run("ffmpeg", &argv).await? else {
+                return Ok(Extracted::NoTool);
+            };
+            let made = tokio::fs::metadata(&out).await.is_ok_and(|m| m.len() > 0);
+            if run.status.success() && made {
+                return Ok(Extracted::Made(out));
+            }
+        }
+        Ok(Extracted::NoSound)
+    }
+
     /// Copies the object to `path` piece by piece. Ok(false): the object is gone.
     async fn fetch(&self, key: &str, path: &Path) -> Result<bool, JobError> {
         let Some(size) = self.media.object_size(key).await.map_err(JobError::retry)? else {
@@ -197,24 +255,50 @@ impl JobHandler for ProbeMedia {
         if !self.fetch(key, &input).await? {
             return Ok(());
         }
+        let video = field(job, "content_type").starts_with("video/");
         let Some(duration) = self.duration_ms(&input).await? else {
-            return Ok(()); // ffprobe not installed
+            // ffprobe not installed: say so, so that anonymised links can tell why.
+            let f = Findings {
+                audio_state: video.then_some(AudioState::NoTool),
+                ..Findings::default()
+            };
+            take_probe::record(&self.db, inv.as_str(), question, take, key, &f)
+                .await
+                .map_err(JobError::retry)?;
+            return Ok(());
         };
         if duration.is_none() {
             tracing::warn!(key, "ffprobe found no duration");
         }
         let mut poster = None;
-        if field(job, "content_type").starts_with("video/")
-            && let Some(jpeg) = self.poster(&input, dir.path()).await?
-        {
+        if video && let Some(jpeg) = self.poster(&input, dir.path()).await? {
             let pk = poster_key(key);
             self.media.put(&pk, jpeg).await.map_err(JobError::retry)?;
             poster = Some(pk);
         }
-        take_probe::record(&self.db, inv.as_str(), question, take, key, duration, poster.as_deref())
+        let (mut audio, mut audio_state) = (None, None);
+        if video {
+            audio_state = Some(match self.audio(&input, dir.path()).await? {
+                Extracted::Made(file) => {
+                    let ak = audio_key(key);
+                    self.media.put_file(&ak, &file).await.map_err(JobError::retry)?;
+                    audio = Some(ak);
+                    AudioState::Ready
+                }
+                Extracted::NoTool => AudioState::NoTool,
+                Extracted::NoSound => AudioState::NoAudio,
+            });
+        }
+        let f = Findings {
+            duration_ms: duration,
+            poster_key: poster.as_deref(),
+            audio_key: audio.as_deref(),
+            audio_state,
+        };
+        take_probe::record(&self.db, inv.as_str(), question, take, key, &f)
             .await
             .map_err(JobError::retry)?;
-        tracing::info!(key, duration_ms = ?duration, poster = poster.is_some(), "take probed");
+        tracing::info!(key, duration_ms = ?duration, poster = poster.is_some(), audio = ?audio_state, "take probed");
         Ok(())
     }
 }

@@ -2,13 +2,20 @@
 //! writer that uploads fixed-size parts while the caller produces the next one.
 
 use super::{MediaError, MediaStore};
+use bytes::Bytes;
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
-use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart};
 use std::ops::Range;
+
+/// An object's bytes as they arrive from the store, in small pieces.
+pub type ByteStream = BoxStream<'static, Result<Bytes, MediaError>>;
 
 /// Parts in flight at once while writing; with the part being filled this bounds the memory a
 /// writer uses to (WRITE_CONCURRENCY + 1) × its part size.
 const WRITE_CONCURRENCY: usize = 2;
+/// Part size when copying a local file in (the smallest S3 takes).
+const FILE_PART: usize = 5 * 1024 * 1024;
 
 impl MediaStore {
     /// Removes an object; a missing object is not an error.
@@ -49,6 +56,22 @@ impl MediaStore {
         Ok(self.inner.get_range(&Self::path(key)?, range).await?.to_vec())
     }
 
+    /// The bytes of `range` of an object as a stream: the file backend reads it in 8 KiB pieces,
+    /// S3 passes the HTTP body through, so a response of any size takes constant memory. An
+    /// empty range is an empty stream (stores refuse to read zero bytes).
+    pub async fn read_stream(&self, key: &str, range: Range<u64>) -> Result<ByteStream, MediaError> {
+        let path = Self::path(key)?;
+        if range.is_empty() {
+            return Ok(futures::stream::empty().boxed());
+        }
+        let opts = GetOptions {
+            range: Some(GetRange::Bounded(range)),
+            ..GetOptions::default()
+        };
+        let got = self.inner.get_opts(&path, opts).await?;
+        Ok(got.into_stream().map_err(MediaError::from).boxed())
+    }
+
     /// Writes an object given as several pieces, without joining them in memory first.
     pub async fn put_pieces(&self, key: &str, pieces: Vec<Vec<u8>>) -> Result<(), MediaError> {
         let payload: PutPayload = pieces.into_iter().flat_map(PutPayload::from).collect();
@@ -85,6 +108,32 @@ impl MediaStore {
             at = end;
         }
         Ok(at)
+    }
+
+    /// Copies a local file into the store piece by piece (a file of any size in constant memory).
+    pub async fn put_file(&self, key: &str, file: &std::path::Path) -> Result<u64, MediaError> {
+        use tokio::io::AsyncReadExt;
+        let io = |e: std::io::Error| {
+            MediaError::Store(object_store::Error::Generic {
+                store: "media",
+                source: Box::new(e),
+            })
+        };
+        let mut f = tokio::fs::File::open(file).await.map_err(io)?;
+        let mut w = self.multipart_writer(key, FILE_PART).await?;
+        let mut buf = vec![0u8; 1024 * 1024];
+        loop {
+            let n = match f.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    w.abort().await.ok();
+                    return Err(io(e));
+                }
+            };
+            w.write(&buf[..n]).await?;
+        }
+        w.finish().await
     }
 
     /// Starts writing an object in parts of `part_bytes` (S3 needs at least 5 MiB for every

@@ -1,19 +1,23 @@
 //! /media: uploading template media (logos, intro and prompt videos, documents) as a raw body,
-//! and reading it back. Only the organisation that uploaded a file can read or use it.
+//! and reading it back. Only the organisation that uploaded a file can read or use it. Both
+//! ways stream: no file is held in memory, whatever its size.
 
 use super::ApiQuery;
 use crate::WebState;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
+use crate::ui::playback::ranged_object;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, RequestExt, Router};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use shortlist_app::AppError;
-use shortlist_app::recruiting::media::{MAX_UPLOAD, MediaKind, MediaRef};
+use shortlist_app::recruiting::media::{MAX_UPLOAD, MediaFile, MediaKind, MediaRef};
+use shortlist_store::media::MediaStore;
 use utoipa::IntoParams;
 
 /// A little above the largest upload, so that the per-kind limits decide.
@@ -39,24 +43,21 @@ fn content_length(h: &HeaderMap) -> Option<u64> {
     h.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// The body, refused as soon as it grows past `limit`.
-async fn read_body(req: Request, limit: u64) -> Result<Vec<u8>, AppError> {
-    let mut stream = req.with_limited_body().into_body().into_data_stream();
-    let mut buf: Vec<u8> = vec![];
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AppError::field("body", format!("the upload could not be read: {e}")))?;
-        if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(AppError::TooLarge { limit_bytes: limit });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
+/// The request body as it arrives; a body the server cannot read is a bad upload.
+pub(crate) fn body_stream(req: Request) -> impl Stream<Item = Result<Bytes, AppError>> + Unpin {
+    req.with_limited_body()
+        .into_body()
+        .into_data_stream()
+        .map(|c| c.map_err(|e| AppError::field("body", format!("the upload could not be read: {e}"))))
 }
 
 /// Upload a file for templates
 ///
 /// `POST /media?kind=logo` with the file as the body and its type as Content-Type →
-/// 201 `{media_key, content_type, size}`; put `media_key` into a template.
+/// 201 `{media_key, content_type, size}`; put `media_key` into a template. The body is streamed
+/// to storage: a file over its kind's limit (logo 5 MiB, video 500 MiB, document 25 MiB) is
+/// refused with 413 `payload_too_large` as soon as it passes the limit (at once when
+/// Content-Length says so), and nothing of it is kept.
 #[utoipa::path(post, path = "/media", tag = "media", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "The file itself, sent with its own type as Content-Type (image/png, video/webm, application/pdf, …)."),
@@ -89,45 +90,67 @@ async fn upload(
         )
         .into());
     }
-    let bytes = read_body(req, limit).await?;
-    let m = s.recruiting.upload_media(&who, kind, &content_type, bytes).await?;
+    let m = s
+        .recruiting
+        .upload_media(&who, kind, &content_type, None, body_stream(req))
+        .await?;
     let location = format!("/api/v1/media/{}", m.media_key);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(m)).into_response())
 }
 
 /// Read an uploaded file
+///
+/// Supports single HTTP ranges (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`): 206 with
+/// `Content-Range`; a range outside the file is 416 `range_not_satisfiable` with
+/// `Content-Range: bytes */size`.
 #[utoipa::path(get, path = "/media/{key}", tag = "media",
-    params(("key" = String, Path, description = "The `media_key` the upload answered with (it contains `/`).")),
+    params(("key" = String, Path, description = "The `media_key` the upload answered with (it contains `/`)."),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`.")),
     responses((status = 200, description = "The file, with the type it was uploaded as.",
-        content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/*"), (Vec<u8> = "video/*"), (Vec<u8> = "*/*")))))]
+        content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/*"), (Vec<u8> = "video/*"), (Vec<u8> = "*/*"))),
+        (status = 206, description = "The requested range of the file.",
+        content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/*"), (Vec<u8> = "video/*"), (Vec<u8> = "*/*"))),
+        (status = 416, description = "The range lies outside the file.", content_type = "application/problem+json")))]
 async fn download(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
     Path(key): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (content_type, bytes) = s.recruiting.download_media(&who, &key).await?;
-    Ok(media_response(&content_type, bytes))
+    let f = s.recruiting.download_media(&who, &key).await?;
+    let resp = stored_file(&s.recruiting.media, &f, &headers).await?;
+    if resp.status() != StatusCode::RANGE_NOT_SATISFIABLE {
+        return Ok(resp);
+    }
+    // The API answers errors as problem+json; the Content-Range header stays.
+    let problem = serde_json::json!({
+        "type": "https://shortlist.dev/problems/range_not_satisfiable",
+        "title": "Range Not Satisfiable",
+        "status": 416,
+        "detail": "The requested range lies outside the file; Content-Range gives its size.",
+        "code": "range_not_satisfiable",
+    });
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    Ok(Response::from_parts(parts, Body::from(problem.to_string())))
 }
 
-/// A stored file as a response: shown inline, never sniffed as another type; an SVG (which
-/// could carry script) is sandboxed when opened on its own.
-pub(crate) fn media_response(content_type: &str, bytes: Vec<u8>) -> Response {
-    let ct = HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let mut resp = (
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_static("inline")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600")),
-        ],
-        bytes,
-    )
-        .into_response();
-    if content_type == "image/svg+xml" {
-        resp.headers_mut().insert(
+/// A stored template file as a response, streamed with Range support: shown inline, never
+/// sniffed as another type; an SVG (which could carry script) is sandboxed when opened on its
+/// own.
+pub(crate) async fn stored_file(media: &MediaStore, f: &MediaFile, headers: &HeaderMap) -> Result<Response, AppError> {
+    let mut resp = ranged_object(media, &f.key, &f.content_type, headers).await?;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    if f.content_type == "image/svg+xml" {
+        h.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
         );
     }
-    resp
+    Ok(resp)
 }

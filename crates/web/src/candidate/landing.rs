@@ -6,7 +6,7 @@ use crate::WebState;
 use crate::pages::render;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use shortlist_app::interview::Session;
@@ -123,20 +123,20 @@ pub(super) async fn consent(
     Redirect::to(&format!("/i/{token}/next")).into_response()
 }
 
-/// `GET /i/{token}/media/{kind}`: the template's logo, intro video or document N.
-pub(super) async fn media(State(s): State<WebState>, Path((token, kind)): Path<(String, String)>) -> Response {
+/// `GET /i/{token}/media/{kind}`: the template's logo, intro video or document N, streamed with
+/// Range support (browsers seek in the intro video).
+pub(super) async fn media(
+    State(s): State<WebState>,
+    Path((token, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let sess = match open(&s, &token, None).await {
         Ok(sess) => sess,
         Err(r) => return r,
     };
-    match s.interviews.template_media(&sess, &kind).await {
-        Ok((bytes, content_type)) => {
-            let ct = HeaderValue::from_str(&content_type)
-                .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-            let mut resp = (StatusCode::OK, bytes).into_response();
-            resp.headers_mut().insert(header::CONTENT_TYPE, ct);
-            resp
-        }
-        Err(e) => app_error(&sess, &token, e),
-    }
+    let served = match s.interviews.template_media(&sess, &kind).await {
+        Ok(f) => crate::api::media::stored_file(&s.recruiting.media, &f, &headers).await,
+        Err(e) => Err(e),
+    };
+    served.unwrap_or_else(|e| app_error(&sess, &token, e))
 }

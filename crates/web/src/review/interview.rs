@@ -31,6 +31,8 @@ pub struct QuestionLine {
     /// The take's length as m:ss, and its poster image; empty until the media probe ran.
     pub duration: String,
     pub poster_url: String,
+    /// Why there is no player (an anonymised link without an audio-only copy); empty otherwise.
+    pub unavailable: String,
     pub options: Vec<Opt>,
     pub my_note: String,
 }
@@ -120,6 +122,7 @@ pub fn page_of(
                     || q.content_type.as_deref().is_some_and(|c| c.starts_with("audio/")),
                 duration: String::new(),
                 poster_url: String::new(),
+                unavailable: String::new(),
                 options: options(
                     &LEVELS,
                     &r.and_then(|r| r.rating).map(|n| n.to_string()).unwrap_or_default(),

@@ -1,15 +1,16 @@
 //! Takes and documents for the read-only views. Each route checks the same capability as the
 //! page it belongs to (the interview key, or the share link and that the link shows this
 //! candidate), and the service only hands out the submitted take of a question the viewer may
-//! see, so no URL reaches another invitation's or organisation's media.
+//! see, so no URL reaches another invitation's or organisation's media. An anonymised share
+//! link gets only audio-only copies of video answers, never the original file.
 
 use super::interview::key_org;
 use super::share::open;
 use crate::WebState;
-use crate::api::media::media_response;
+use crate::api::media::stored_file;
 use crate::auth::PageActor;
 use crate::error::PageError;
-use crate::ui::playback::ranged;
+use crate::ui::playback::ranged_object;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use shortlist_app::AppError;
 use shortlist_app::review::Viewer;
+use shortlist_app::review::audio::Playable;
 use shortlist_domain::{InvitationId, OrgId};
 use shortlist_store::uploads::TakeRow;
 use std::net::SocketAddr;
@@ -25,6 +27,8 @@ fn inv_id(raw: &str) -> Result<InvitationId, PageError> {
     InvitationId::parse(raw).map_err(|_| PageError(AppError::NotFound))
 }
 
+/// The take as `viewer` may play it: the original, or for an anonymised share link only the
+/// audio-only copy (404 while there is none; the page says why).
 async fn take_response(
     s: &WebState,
     org: &OrgId,
@@ -34,8 +38,18 @@ async fn take_response(
     take: i32,
     headers: &HeaderMap,
 ) -> Result<Response, PageError> {
-    let row = s.review.service.take(org, inv, viewer, question, take).await?;
-    ranged(&s.recruiting.media, &row, headers).await
+    let f = match s.review.service.playable(org, inv, viewer, question, take).await? {
+        Playable::File(f) => f,
+        Playable::Pending => {
+            s.wake.notify_one(); // the copy was just asked for
+            return Err(AppError::NotFound.into());
+        }
+        Playable::NoTool | Playable::NoAudio => return Err(AppError::NotFound.into()),
+    };
+    let mut resp = ranged_object(&s.recruiting.media, &f.key, &f.content_type, headers).await?;
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
 }
 
 pub async fn key_take(
@@ -53,21 +67,23 @@ pub async fn key_document(
     State(s): State<WebState>,
     jar: CookieJar,
     Path((id, key, n)): Path<(String, String, usize)>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let inv = inv_id(&id)?;
     let org = key_org(&s, &jar, &inv, &key).await?;
-    let (bytes, ct) = s.review.service.document(&org, &inv, n).await?;
-    Ok(media_response(&ct, bytes))
+    let f = s.review.service.document(&org, &inv, n).await?;
+    Ok(stored_file(&s.recruiting.media, &f, &headers).await?)
 }
 
 pub async fn member_document(
     State(s): State<WebState>,
     PageActor(a, _): PageActor,
     Path((id, n)): Path<(String, usize)>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let inv = inv_id(&id)?;
-    let (bytes, ct) = s.review.service.document(&a.org_id, &inv, n).await?;
-    Ok(media_response(&ct, bytes))
+    let f = s.review.service.document(&a.org_id, &inv, n).await?;
+    Ok(stored_file(&s.recruiting.media, &f, &headers).await?)
 }
 
 pub async fn share_take(
@@ -91,13 +107,9 @@ pub async fn share_document(
 ) -> Result<Response, Response> {
     let link = open(&s, &token, peer, &headers).await?;
     let inv = link.invitation(&inv).map_err(|e| PageError(e).into_response())?;
-    let (bytes, ct) = s
-        .review
-        .service
-        .document(&link.org, &inv, n)
-        .await
-        .map_err(|e| PageError(e).into_response())?;
-    Ok(media_response(&ct, bytes))
+    let fail = |e: AppError| PageError(e).into_response();
+    let f = s.review.service.document(&link.org, &inv, n).await.map_err(fail)?;
+    stored_file(&s.recruiting.media, &f, &headers).await.map_err(fail)
 }
 
 /// The poster JPEG of `row`, if the media probe made one for this very object.

@@ -4,7 +4,7 @@
 //! Unknown → 404, expired or revoked → 410, each a page; failed guesses (unknown tokens, wrong
 //! codes) are counted per address and a guessing address gets 429 before any lookup.
 
-use super::interview::{InterviewPage, page_of};
+use super::interview::{InterviewPage, QuestionLine, page_of};
 use crate::WebState;
 use crate::auth::{PageActor, check_csrf};
 use crate::error::{PageError, page};
@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use shortlist_app::AppError;
+use shortlist_app::review::audio::Playable;
 use shortlist_app::review::share::{Closed, NewShare, OpenShare};
 use shortlist_domain::PositionId;
 use std::net::SocketAddr;
@@ -193,7 +194,10 @@ pub async fn candidate(
         .await
         .map_err(fail)?;
     let base = format!("/s/{token}/{inv}");
-    let (questions, _, candidate) = page_of(v.clone(), None, &format!("{base}/takes"), link.link.anonymised);
+    let (mut questions, _, candidate) = page_of(v.clone(), None, &format!("{base}/takes"), link.link.anonymised);
+    if link.link.anonymised {
+        no_player_reasons(&s, &link, &id, &mut questions).await.map_err(fail)?;
+    }
     let p = InterviewPage {
         csrf: String::new(),
         signed_in: false,
@@ -206,6 +210,36 @@ pub async fn candidate(
         v,
     };
     Ok(render(StatusCode::OK, &p))
+}
+
+/// In anonymised mode a video answer plays only from its audio-only copy: where there is none
+/// (not made yet, or no ffmpeg here) the page shows why instead of a player. A missing copy is
+/// asked for on the way, so the next visit can play it.
+async fn no_player_reasons(
+    s: &WebState,
+    link: &OpenShare,
+    inv: &shortlist_domain::InvitationId,
+    lines: &mut [QuestionLine],
+) -> Result<(), AppError> {
+    let viewer = link.viewer();
+    for l in lines
+        .iter_mut()
+        .filter(|l| !l.media_url.is_empty() && l.q.kind != "file_upload")
+    {
+        let Some(take) = l.q.take else { continue };
+        let playable = match s.review.service.playable(&link.org, inv, &viewer, &l.q.id, take).await {
+            Ok(p) => p,
+            Err(AppError::NotFound) => Playable::NoAudio,
+            Err(e) => return Err(e),
+        };
+        if playable == Playable::Pending {
+            s.wake.notify_one();
+        }
+        if let Some(why) = playable.reason() {
+            l.unavailable = why.to_string();
+        }
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]

@@ -1,24 +1,25 @@
 //! Template media on the recruiter pages: the editor's multipart form (text fields plus logo,
-//! intro video and document files, each uploaded through the service) and `GET /media/{*key}`,
-//! which shows a file to signed-in users of its organisation.
+//! intro video and document files, each streamed into storage through the service as it
+//! arrives) and `GET /media/{*key}`, which streams a file (with Range) to signed-in users of
+//! its organisation.
 
 use super::field_error;
 use super::template_form::TemplateForm;
 use crate::WebState;
-use crate::api::media::media_response;
-use crate::auth::PageActor;
+use crate::api::media::stored_file;
+use crate::auth::{PageActor, check_csrf};
 use crate::error::{PageError, page};
 use axum::Form;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use shortlist_app::AppError;
+use shortlist_app::accounts::CurrentUser;
 use shortlist_app::error::FieldError;
 use shortlist_app::recruiting::Actor;
-use shortlist_app::recruiting::media::{
-    DOCUMENT_LIMIT, LOGO_LIMIT, MediaKind, VIDEO_LIMIT, guess_type, normalise_type,
-};
+use shortlist_app::recruiting::media::{DOCUMENT_LIMIT, LOGO_LIMIT, MediaKind, MediaRef, VIDEO_LIMIT, normalise_type};
 use shortlist_domain::template::TemplateSpec;
 
 /// The editor's file inputs and the kind of media each takes.
@@ -38,9 +39,10 @@ pub async fn show(
     State(s): State<WebState>,
     PageActor(a, _): PageActor,
     Path(key): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let (content_type, bytes) = s.recruiting.download_media(&a, &key).await?;
-    Ok(media_response(&content_type, bytes))
+    let f = s.recruiting.download_media(&a, &key).await?;
+    Ok(stored_file(&s.recruiting.media, &f, &headers).await?)
 }
 
 /// Limits and current files, as the editor page shows them.
@@ -68,13 +70,11 @@ impl MediaHints {
     }
 }
 
-/// A chosen file of the editor form.
+/// A chosen file of the editor form, stored as it arrived, or refused with the reasons.
 pub struct FilePart {
-    pub field: &'static str,
     pub kind: MediaKind,
     pub file_name: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub stored: Result<MediaRef, Vec<FieldError>>,
 }
 
 /// The editor form as posted: `(name, value)` pairs and chosen files. Both
@@ -109,7 +109,18 @@ async fn read_limited(field: &mut Field<'_>, limit: u64) -> Result<Vec<u8>, Resp
     Ok(buf)
 }
 
-pub async fn read_editor(req: Request) -> Result<EditorPost, Response> {
+/// Who posts the editor form: files are stored for `actor` once `user`'s CSRF token came first
+/// in the form (the page puts it first), so a forged post stores nothing.
+pub struct Poster<'a> {
+    pub state: &'a WebState,
+    pub actor: &'a Actor,
+    pub user: &'a CurrentUser,
+}
+
+/// Reads the editor form, streaming each chosen file into the media store as it arrives
+/// (never holding a video in memory). A file over its limit, or a form that breaks off, is
+/// answered with the error page and every file this request stored is removed again.
+pub async fn read_editor(who: &Poster<'_>, req: Request) -> Result<EditorPost, Response> {
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -125,6 +136,17 @@ pub async fn read_editor(req: Request) -> Result<EditorPost, Response> {
         .await
         .map_err(IntoResponse::into_response)?;
     let mut post = EditorPost::default();
+    let read = read_fields(who, &mut mp, &mut post).await;
+    match read {
+        Ok(()) => Ok(post),
+        Err(resp) => {
+            discard(who, &post.files).await;
+            Err(resp)
+        }
+    }
+}
+
+async fn read_fields(who: &Poster<'_>, mp: &mut Multipart, post: &mut EditorPost) -> Result<(), Response> {
     while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         let Some(file_name) = field.file_name().map(str::to_string) else {
@@ -132,31 +154,61 @@ pub async fn read_editor(req: Request) -> Result<EditorPost, Response> {
             post.pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
             continue;
         };
-        // A file input this form does not have is skipped.
+        // A file input this form does not have, or one left empty, is skipped unread.
         let Some(&(field_name, kind)) = FILE_FIELDS.iter().find(|(n, _)| *n == name) else {
             continue;
         };
-        let declared = field.content_type().map(normalise_type).unwrap_or_default();
-        let bytes = read_limited(&mut field, kind.limit_bytes()).await?;
-        if file_name.is_empty() && bytes.is_empty() {
-            continue; // no file chosen
+        if file_name.is_empty() {
+            continue;
         }
-        // Browsers send application/octet-stream for types they do not know.
-        let content_type = match declared.as_str() {
-            "" | "application/octet-stream" => guess_type(&file_name, &bytes)
-                .unwrap_or("application/octet-stream")
-                .into(),
-            _ => declared,
+        let csrf = post
+            .pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str());
+        check_csrf(who.user, csrf).map_err(IntoResponse::into_response)?;
+        let declared = field.content_type().map(normalise_type).unwrap_or_default();
+        let body = field.map(|c| c.map_err(multipart_error));
+        let uploaded = who
+            .state
+            .recruiting
+            .upload_media(who.actor, kind, &declared, Some(&file_name), body)
+            .await;
+        let stored = match uploaded {
+            Ok(m) => Ok(m),
+            Err(AppError::Validation { fields }) => {
+                Err(fields.into_iter().map(|e| field_error(field_name, e.message)).collect())
+            }
+            Err(e) => return Err(PageError(e).into_response()),
         };
         post.files.push(FilePart {
-            field: field_name,
             kind,
             file_name,
-            content_type,
-            bytes,
+            stored,
         });
     }
-    Ok(post)
+    Ok(())
+}
+
+/// A broken multipart stream while a file is read: over the form's limit, or unreadable.
+fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::TooLarge {
+            limit_bytes: EDITOR_LIMIT as u64,
+        };
+    }
+    AppError::Internal(anyhow::anyhow!("the form could not be read: {e}"))
+}
+
+/// Removes the files a refused request stored.
+async fn discard(who: &Poster<'_>, files: &[FilePart]) {
+    for f in files {
+        if let Ok(m) = &f.stored
+            && let Err(e) = who.state.recruiting.discard_media(who.actor, &m.media_key).await
+        {
+            tracing::warn!(key = m.media_key, error = %e, "upload of a refused form not removed");
+        }
+    }
 }
 
 /// The title a document line gets: as typed, else the file's name without its extension.
@@ -174,20 +226,13 @@ fn document_title(typed: &str, file_name: &str) -> String {
     }
 }
 
-/// Stores the chosen files and puts their keys into the form: the logo and intro video
-/// replace the current ones, a document becomes a new `Title | file:KEY` line. A refused file
-/// is an error on its input; the rest of the form is kept.
-pub async fn apply_uploads(
-    s: &WebState,
-    a: &Actor,
-    files: Vec<FilePart>,
-    form: &mut TemplateForm,
-    typed_title: &str,
-) -> Result<Vec<FieldError>, PageError> {
+/// Puts the stored files' keys into the form: the logo and intro video replace the current
+/// ones, a document becomes a new `Title | file:KEY` line. A refused file is an error on its
+/// input; the rest of the form is kept.
+pub fn apply_uploads(files: Vec<FilePart>, form: &mut TemplateForm, typed_title: &str) -> Vec<FieldError> {
     let mut errs = vec![];
     for f in files {
-        let uploaded = s.recruiting.upload_media(a, f.kind, &f.content_type, f.bytes).await;
-        match uploaded {
+        match f.stored {
             Ok(m) => match f.kind {
                 MediaKind::Logo => form.logo_key = Some(m.media_key),
                 MediaKind::IntroVideo => form.intro_video_key = Some(m.media_key),
@@ -202,13 +247,10 @@ pub async fn apply_uploads(
                 }
                 MediaKind::PromptVideo => {}
             },
-            Err(AppError::Validation { fields }) => {
-                errs.extend(fields.into_iter().map(|e| field_error(f.field, e.message)));
-            }
-            Err(e) => return Err(PageError(e)),
+            Err(fields) => errs.extend(fields),
         }
     }
-    Ok(errs)
+    errs
 }
 
 /// Keeps the saved logo and intro video when the form did not carry their fields.

@@ -1,6 +1,6 @@
 //! Reviewers play a candidate's recorded take. Browsers seek in video with HTTP Range requests,
 //! so a single `bytes=a-b` range is answered with 206 and only those bytes are read from the
-//! store; anything else gets the whole file.
+//! store; anything else gets the whole file. Either way the bytes are streamed, never loaded.
 
 use crate::WebState;
 use crate::auth::PageActor;
@@ -63,45 +63,54 @@ pub async fn take(
     ranged(&s.uploads.media, &row, &headers).await
 }
 
-/// A stored take as a (partial) response: 206 with only the requested bytes read from the store
-/// for a single range, 416 for an unsatisfiable one, the whole file otherwise. Shared by the
-/// member route here and the read-only views (interview key, share links).
+/// A stored take as a (partial) response (see [`ranged_object`]). Shared by the member route
+/// here and the read-only views (interview key, share links).
 pub(crate) async fn ranged(media: &MediaStore, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
+    let mut resp = ranged_object(media, &row.media_key, &row.content_type, headers).await?;
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
+/// Any stored object as a (partial) response, streamed from the store in small pieces so that
+/// no file is held in memory: 206 with only the requested bytes for a single range, 416 (with
+/// `Content-Range: bytes */size`) for an unsatisfiable one, the whole file otherwise. Every
+/// file route (takes, template media, documents) answers through here.
+pub(crate) async fn ranged_object(
+    media: &MediaStore,
+    key: &str,
+    content_type: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
     let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
-    let size = media
-        .object_size(&row.media_key)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+    let size = media.object_size(key).await.map_err(internal)?.ok_or_else(|| {
+        tracing::warn!(key, "media recorded but missing from the store");
+        AppError::NotFound
+    })?;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let (status, start, end) = match parse_range(range, size) {
-        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
-        Ok(None) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b + 1),
+        Ok(None) => (StatusCode::OK, 0, size),
         Err(()) => {
             let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            r.headers_mut()
+                .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 r.headers_mut().insert(header::CONTENT_RANGE, v);
             }
             return Ok(r);
         }
     };
-    let bytes = if size == 0 {
-        vec![]
-    } else {
-        media
-            .read_range(&row.media_key, start..end + 1)
-            .await
-            .map_err(internal)?
-    };
-    let mut resp = (status, Body::from(bytes)).into_response();
+    let stream = media.read_stream(key, start..end).await.map_err(internal)?;
+    let mut resp = (status, Body::from_stream(stream)).into_response();
     let h = resp.headers_mut();
-    let ct = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let ct = HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_TYPE, ct);
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1))
     {
         h.insert(header::CONTENT_RANGE, v);
     }

@@ -1,6 +1,6 @@
 //! Interview templates: list, editor (create and edit, with versions), archive, export, import.
 
-use super::media::{EditorPost, MediaHints, apply_uploads, keep_media, read_editor};
+use super::media::{EditorPost, MediaHints, Poster, apply_uploads, keep_media, read_editor};
 use super::template_form::{KINDS, QuestionForm, TemplateForm};
 use super::{Errors, NoticeQuery, field_error, field_errors, notice_text, read_upload, see_other, value};
 use crate::WebState;
@@ -183,14 +183,19 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     // Before the body (which may carry a video) is read.
     a.require_recruiter()?;
-    let post = match read_editor(req).await {
+    let who = Poster {
+        state: &s,
+        actor: &a,
+        user: &u,
+    };
+    let post = match read_editor(&who, req).await {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
     let pairs = &post.pairs;
     check_csrf(&u, value(pairs, "csrf"))?;
     let mut form = TemplateForm::from_pairs(pairs);
-    let uploads = uploads(&s, &a, post, &mut form).await?;
+    let uploads = uploads(post, &mut form);
     if value(&uploads.0, "action") == "add" {
         form.add_question();
         return Ok(render(status_of(&uploads.1), &editor(&u, &a, None, form, uploads.1)));
@@ -209,16 +214,11 @@ pub async fn create(
     ))
 }
 
-/// Uploads the chosen files into the form; the posted pairs and the files refused.
-async fn uploads(
-    s: &WebState,
-    a: &Actor,
-    post: EditorPost,
-    form: &mut TemplateForm,
-) -> Result<(Vec<(String, String)>, Vec<FieldError>), PageError> {
+/// Puts the stored files into the form; the posted pairs and the files refused.
+fn uploads(post: EditorPost, form: &mut TemplateForm) -> (Vec<(String, String)>, Vec<FieldError>) {
     let title = value(&post.pairs, "document_title").to_string();
-    let errs = apply_uploads(s, a, post.files, form, &title).await?;
-    Ok((post.pairs, errs))
+    let errs = apply_uploads(post.files, form, &title);
+    (post.pairs, errs)
 }
 
 fn status_of(errs: &[FieldError]) -> StatusCode {
@@ -236,7 +236,12 @@ pub async fn update(
     req: Request,
 ) -> Result<Response, PageError> {
     a.require_recruiter()?;
-    let post = match read_editor(req).await {
+    let who = Poster {
+        state: &s,
+        actor: &a,
+        user: &u,
+    };
+    let post = match read_editor(&who, req).await {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
     };
@@ -246,7 +251,7 @@ pub async fn update(
     let mut form = TemplateForm::from_pairs(&post.pairs);
     form.key = t.key.clone();
     keep_media(&mut form, &t.spec);
-    let uploads = uploads(&s, &a, post, &mut form).await?;
+    let uploads = uploads(post, &mut form);
     if value(&uploads.0, "action") == "add" {
         form.add_question();
         return Ok(render(
