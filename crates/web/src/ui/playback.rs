@@ -65,7 +65,8 @@ pub async fn take(
 
 /// A stored take as a (partial) response: 206 with only the requested bytes read from the store
 /// for a single range, 416 for an unsatisfiable one, the whole file otherwise. Shared by the
-/// member route here and the read-only views (interview key, share links).
+/// member route here and the read-only views (interview key, share links). The type, nosniff,
+/// sandbox and disposition headers are set by [`crate::files::guard`] on every such route.
 pub(crate) async fn ranged(media: &MediaStore, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
     let internal = |e: shortlist_store::media::MediaError| AppError::Internal(e.into());
     let size = media
@@ -94,12 +95,13 @@ pub(crate) async fn ranged(media: &MediaStore, row: &TakeRow, headers: &HeaderMa
             .map_err(internal)?
     };
     let mut resp = (status, Body::from(bytes)).into_response();
+    let name = format!("answer-{}-take-{}", row.question_id, row.take);
+    resp.extensions_mut().insert(crate::files::DownloadName(name));
     let h = resp.headers_mut();
     let ct = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_TYPE, ct);
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if status == StatusCode::PARTIAL_CONTENT
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
     {
