@@ -127,7 +127,7 @@ async fn stored_xss_a_reviewer_opening_a_planted_take_runs_no_script() {
     plant(&app, &f.inv, "q4", "application/pdf;x=,text/html", &html).await;
     let (s, _) = f
         .api
-        .put("/review-settings", json!({ "link_access": "anyone_with_link" }))
+        .put("/review-settings", json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }))
         .await;
     assert_eq!(s, StatusCode::OK);
     let links = format!("/positions/{}/share-links", f.pos);

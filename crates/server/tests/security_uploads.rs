@@ -182,7 +182,7 @@ async fn an_answered_question_takes_no_more_uploads() {
     assert_eq!(r.status(), StatusCode::CREATED);
     let session = || async {
         match app.app.interviews.access(&i.token).await.unwrap() {
-            Access::Open(s) => s,
+            Access::Open(s) => *s,
             other => panic!("link not open: {other:?}"),
         }
     };
