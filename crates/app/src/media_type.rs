@@ -102,8 +102,18 @@ pub static KNOWN: &[MediaType] = &[
         At(0, ZIP),
     ),
     t("application/vnd.oasis.opendocument.text", "odt", Document, At(0, ZIP)),
-    t("application/vnd.oasis.opendocument.spreadsheet", "ods", Document, At(0, ZIP)),
-    t("application/vnd.oasis.opendocument.presentation", "odp", Document, At(0, ZIP)),
+    t(
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "ods",
+        Document,
+        At(0, ZIP),
+    ),
+    t(
+        "application/vnd.oasis.opendocument.presentation",
+        "odp",
+        Document,
+        At(0, ZIP),
+    ),
 ];
 
 /// What files of unknown type are served as (and downloaded, never shown).

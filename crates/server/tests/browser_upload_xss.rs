@@ -127,7 +127,10 @@ async fn stored_xss_a_reviewer_opening_a_planted_take_runs_no_script() {
     plant(&app, &f.inv, "q4", "application/pdf;x=,text/html", &html).await;
     let (s, _) = f
         .api
-        .put("/review-settings", json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }))
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let links = format!("/positions/{}/share-links", f.pos);
@@ -167,15 +170,28 @@ async fn stored_xss_a_reviewer_opening_a_planted_take_runs_no_script() {
         "controlPayload": payload(port, false),
     }))
     .await;
-    assert_eq!(result["control"], true, "the payload runs as a page, so the check can see it");
+    assert_eq!(
+        result["control"], true,
+        "the payload runs as a page, so the check can see it"
+    );
 
     // The control's call home arrives (it proves the listener hears the script) ...
     let heard = common::eventually(std::time::Duration::from_secs(20), || {
         let hits = hits.clone();
-        async move { hits.lock().unwrap().iter().any(|h| h.contains("/ran/healthz")).then_some(()) }
+        async move {
+            hits.lock()
+                .unwrap()
+                .iter()
+                .any(|h| h.contains("/ran/healthz"))
+                .then_some(())
+        }
     })
     .await;
-    assert!(heard.is_some(), "the control's script called home: {:?}", hits.lock().unwrap());
+    assert!(
+        heard.is_some(),
+        "the control's script called home: {:?}",
+        hits.lock().unwrap()
+    );
     // ... and nothing else ever called.
     let others: Vec<String> = hits
         .lock()

@@ -45,7 +45,10 @@ async fn served_safely(c: &reqwest::Client, url: &str, content_type: &str, inlin
     if inline {
         assert_eq!(disposition, "inline", "{url}");
     } else {
-        assert!(disposition.starts_with("attachment; filename=\""), "{url}: {disposition}");
+        assert!(
+            disposition.starts_with("attachment; filename=\""),
+            "{url}: {disposition}"
+        );
     }
 }
 
@@ -57,7 +60,10 @@ async fn a_take_stored_before_the_fix_with_a_malicious_type_is_served_safely() {
     plant(&app, &f.inv, "q4", "application/pdf;x=,text/html").await;
     let (s, _) = f
         .api
-        .put("/review-settings", json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }))
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let links = format!("/positions/{}/share-links", f.pos);
@@ -111,7 +117,10 @@ async fn template_documents_and_media_are_served_as_downloads_in_a_sandbox() {
     let f = fixture(&app).await;
     let (s, _) = f
         .api
-        .put("/review-settings", json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }))
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (s, v) = f

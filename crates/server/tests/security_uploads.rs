@@ -187,7 +187,11 @@ async fn an_answered_question_takes_no_more_uploads() {
         }
     };
     app.app.interviews.consent(&session().await).await.unwrap();
-    app.app.interviews.answer(&session().await, "q1", AnswerInput::Take(1)).await.unwrap();
+    app.app
+        .interviews
+        .answer(&session().await, "q1", AnswerInput::Take(1))
+        .await
+        .unwrap();
     let r = tus.create(3000, "q1", 2, "video/webm").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("already answered"));

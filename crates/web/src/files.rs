@@ -73,7 +73,13 @@ pub fn protect(h: &mut HeaderMap, name: Option<&str>) {
 fn safe_name(raw: &str) -> String {
     let name: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(100)
         .collect();
     if name.trim_matches('_').is_empty() {
@@ -89,12 +95,15 @@ mod tests {
 
     fn served(ct: &str, name: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap_or_else(|e| panic!("{e}")));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(ct).unwrap_or_else(|e| panic!("{e}")),
+        );
         protect(&mut h, name);
         h
     }
 
-    fn get<'a>(h: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+    fn get(h: &HeaderMap, name: header::HeaderName) -> &str {
         h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 
@@ -110,7 +119,10 @@ mod tests {
         assert_eq!(get(&h, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
         let h = served("text/html", None);
         assert_eq!(get(&h, header::CONTENT_TYPE), "application/octet-stream");
-        assert_eq!(get(&h, header::CONTENT_DISPOSITION), "attachment; filename=\"download.bin\"");
+        assert_eq!(
+            get(&h, header::CONTENT_DISPOSITION),
+            "attachment; filename=\"download.bin\""
+        );
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //! assembles the parts into the answer's object (multipart, one part in memory at a time,
 //! hashing on the way) and, in one transaction, completes the upload and records the take.
 
+mod accept;
 mod expiry;
 mod patch;
 mod probe;
 pub mod rules;
-mod accept;
 
 pub use expiry::{EXPIRE_KIND, ExpireUpload};
 pub use patch::PatchRequest;

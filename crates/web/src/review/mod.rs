@@ -64,10 +64,7 @@ pub fn routes() -> Router<WebState> {
             "/s/{token}/{inv}/takes/{question}/{take}",
             file_route(get(media::share_take)),
         )
-        .route(
-            "/s/{token}/{inv}/documents/{n}",
-            file_route(get(media::share_document)),
-        )
+        .route("/s/{token}/{inv}/documents/{n}", file_route(get(media::share_document)))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
