@@ -11,6 +11,7 @@ pub mod interview;
 pub mod jobs;
 pub mod links;
 pub mod mailer;
+pub mod media_type;
 pub mod notify;
 pub mod paging;
 pub mod passwords;

@@ -168,8 +168,9 @@ async fn audio_only_answers_need_the_templates_permission() {
     tus.patch_ok(&loc, 0, &data(100, 13)).await;
     let takes = app.app.uploads.takes_for(&i.api.org, &i.invitation_id()).await.unwrap();
     assert_eq!(takes.len(), 1, "{takes:?}");
-    assert!(takes[0].media_key.ends_with("/q1/take-1.webm"), "{takes:?}");
-    assert_eq!(takes[0].content_type, "audio/webm;codecs=opus");
+    assert!(takes[0].media_key.contains("/q1/take-1."), "{takes:?}");
+    assert!(takes[0].media_key.ends_with(".webm"), "{takes:?}");
+    assert_eq!(takes[0].content_type, "audio/webm");
 
     let spec = json!({ "name": "Audio welcome", "allow_audio_only": true, "questions": [
         { "id": "q1", "kind": "video", "prompt": "Hello", "answer_time_secs": 60 }

@@ -231,22 +231,16 @@ pub struct TakeRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
-/// Records a take, replacing an earlier upload of the same take. Returns the media key the
-/// replaced row pointed at, if there was one.
-pub async fn upsert_take(tx: &mut Tx, t: &TakeRow) -> Result<Option<String>, sqlx::Error> {
-    let prev = "SELECT media_key FROM answer_takes WHERE invitation_id = $1 AND question_id = $2 AND take = $3";
-    let old: Option<(String,)> = on_tx!(tx, c => sqlx::query_as(prev).bind(&t.invitation_id).bind(&t.question_id)
-        .bind(t.take).fetch_optional(c).await)?;
+/// Records a take. A submitted take is never replaced: `Ok(false)` (nothing written) when the
+/// take is already recorded.
+pub async fn insert_take(tx: &mut Tx, t: &TakeRow) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO answer_takes (org_id, invitation_id, question_id, take, media_key, content_type, \
                size_bytes, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-               ON CONFLICT (invitation_id, question_id, take) DO UPDATE SET media_key = excluded.media_key, \
-               content_type = excluded.content_type, size_bytes = excluded.size_bytes, sha256 = excluded.sha256, \
-               uploaded_at = excluded.uploaded_at, duration_ms = NULL, poster_key = NULL, \
-               audio_key = NULL, audio_state = NULL";
-    on_tx!(tx, c => sqlx::query(sql).bind(&t.org_id).bind(&t.invitation_id).bind(&t.question_id).bind(t.take)
+               ON CONFLICT (invitation_id, question_id, take) DO NOTHING";
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(&t.org_id).bind(&t.invitation_id).bind(&t.question_id).bind(t.take)
         .bind(&t.media_key).bind(&t.content_type).bind(t.size_bytes).bind(&t.sha256)
-        .bind(crate::truncate_micros(t.uploaded_at)).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(old.map(|o| o.0))
+        .bind(crate::truncate_micros(t.uploaded_at)).execute(c).await?.rows_affected());
+    Ok(n == 1)
 }
 
 /// Every stored take of an invitation, by question and take.

@@ -7,6 +7,7 @@ mod candidate;
 mod client_ip;
 mod connectors;
 mod error;
+mod files;
 mod gate;
 mod headers;
 mod health;

@@ -97,6 +97,8 @@ fn error(e: UploadError) -> Tus {
         UploadError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         UploadError::ChecksumMismatch => StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
         UploadError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        // A submitted take stays as it is: a second upload of it conflicts with it.
+        UploadError::Submitted(_) => StatusCode::CONFLICT,
         UploadError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "upload failed");
             return fail(
@@ -211,6 +213,9 @@ async fn create_inner(s: WebState, h: HeaderMap, body: Body) -> Result<Tus, Tus>
         let stream = body.into_data_stream();
         match s.uploads.patch(&info.id, &token, req, stream).await {
             Ok(after) => info = after,
+            // The upload was refused and ended (not its type, or its take is submitted): say so
+            // rather than hand out a location that leads nowhere.
+            Err(e @ (UploadError::UnsupportedType(_) | UploadError::Submitted(_))) => return Err(error(e)),
             Err(e) => {
                 tracing::info!(upload = info.id, error = %e, "creation body not (fully) stored");
                 if let Ok(now) = s.uploads.head(&info.id, &token).await {

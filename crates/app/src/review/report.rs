@@ -286,7 +286,8 @@ impl Review {
                     let t = takes.iter().find(|t| t.question_id == q.id && t.take == n)?;
                     Some(ReportTake {
                         take: n,
-                        content_type: t.content_type.clone(),
+                        // Rows from before types were canonical may hold a client's string.
+                        content_type: crate::media_type::served(&t.content_type).content_type.to_string(),
                         size_bytes: t.size_bytes,
                         file_name: t.file_name.clone(),
                         duration_ms: t.duration_ms,

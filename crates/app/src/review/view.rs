@@ -125,7 +125,8 @@ impl Review {
                 takes
                     .iter()
                     .find(|x| x.question_id == q.id && x.take == t)
-                    .map(|x| x.content_type.clone())
+                    // Rows from before types were canonical may hold a client's string.
+                    .map(|x| crate::media_type::served(&x.content_type).content_type.to_string())
             });
             let correct = a.and_then(|a| a.correct);
             if let Some(c) = correct {

@@ -7,6 +7,7 @@
 //! assembles the parts into the answer's object (multipart, one part in memory at a time,
 //! hashing on the way) and, in one transaction, completes the upload and records the take.
 
+mod accept;
 mod expiry;
 mod patch;
 mod probe;
@@ -51,6 +52,9 @@ pub enum UploadError {
     ChecksumMismatch,
     #[error("Too many uploads for this interview.")]
     TooMany,
+    /// The take (or the question's answer) was submitted and cannot be replaced.
+    #[error("{0}")]
+    Submitted(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -210,8 +214,8 @@ impl Uploads {
             .find(|q| q.id == meta.question)
             .ok_or_else(|| UploadError::BadRequest(format!("there is no question '{}' here", meta.question)))?;
         rules::check_take(question, meta.take)?;
-        let ext = rules::extension_for(question, &meta.filetype)?;
-        if question.kind == QuestionKind::Video && !spec.allow_audio_only && !rules::is_video(&meta.filetype) {
+        let filetype = rules::accepted(question, &meta.filetype)?;
+        if question.kind == QuestionKind::Video && !spec.allow_audio_only && !filetype.is_video() {
             return Err(UploadError::UnsupportedType(
                 "This interview asks for video answers; audio-only recordings are not accepted.".into(),
             ));
@@ -227,18 +231,24 @@ impl Uploads {
             return Err(too_large(limit));
         }
         let id = new_upload_id();
+        // A key of its own per upload: an upload that is refused at the end (its take was
+        // submitted meanwhile) or loses a race never writes over a submitted take's bytes.
         let media_key = format!(
-            "orgs/{}/answers/{}/{}/take-{}.{ext}",
+            "orgs/{}/answers/{}/{}/take-{}.{}.{}",
             org.as_str(),
             inv_id.as_str(),
             question.id,
-            meta.take
+            meta.take,
+            id.trim_start_matches("upl_"),
+            filetype.ext
         );
         let expires_at = now + self.limits.expire_after;
+        let stored_meta = meta.stored(filetype);
         let mut tx = self.db.begin().await?;
         if store::count_for_invitation(&mut tx, &inv_id).await? >= self.limits.per_invitation {
             return Err(UploadError::TooMany);
         }
+        accept::check_open(&mut tx, &org, &inv_id, question, meta.take).await?;
         let replaced = store::supersede(&mut tx, &inv_id, &question.id, meta.take, now).await?;
         let row = NewUpload {
             id: &id,
@@ -246,13 +256,13 @@ impl Uploads {
             invitation_id: &inv_id,
             question_id: &question.id,
             take: meta.take,
-            filetype: &meta.filetype,
+            filetype: filetype.mime,
             filename: meta.filename.as_deref(),
             length: match length {
                 Some(n) => i64::try_from(n).map_err(internal)?,
                 None => store::DEFERRED_LENGTH,
             },
-            metadata: &meta.stored,
+            metadata: &stored_meta,
             media_key: &media_key,
             now,
             expires_at,
@@ -267,7 +277,7 @@ impl Uploads {
             id,
             offset: 0,
             length,
-            metadata: meta.stored,
+            metadata: stored_meta,
             expires_at: Some(expires_at),
             complete: false,
         })

@@ -4,8 +4,9 @@
 //! the size limit until then, and it is only complete once the length is known and every byte
 //! of it is stored.
 
-use super::rules::Checksum;
-use super::{UploadError, UploadInfo, Uploads, check_live, internal, staging_prefix};
+use super::rules::{self, Checksum};
+use super::{UploadError, UploadInfo, Uploads, accept, check_live, internal, staging_prefix};
+use crate::media_type;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use rand::RngCore;
@@ -307,6 +308,12 @@ impl Holder<'_> {
             u32::from_be_bytes(nonce)
         );
         let size: u64 = pieces.iter().map(|p| p.len() as u64).sum();
+        if at == 0
+            && let Err(e) = accept::check_start(&self.row.filetype, &pieces, Some(size) == self.length())
+        {
+            self.refuse().await;
+            return Err(e);
+        }
         self.up.media.put_pieces(&key, pieces).await?;
         self.pending.push(PartRow {
             part_offset: i64::try_from(at).map_err(internal)?,
@@ -317,6 +324,11 @@ impl Holder<'_> {
             self.commit_pending().await?;
         }
         Ok(())
+    }
+
+    async fn refuse(&mut self) {
+        self.drop_pending().await;
+        self.up.refuse(&self.row.id).await;
     }
 
     fn pending_end(&self) -> u64 {
@@ -400,6 +412,16 @@ impl Holder<'_> {
                 self.row.id
             )));
         }
+        // The bytes must be what the type says (an HTML page is not a PDF), checked before
+        // anything is assembled.
+        let head = accept::head(&self.up.media, &parts).await?;
+        let content_type = match rules::check_content(&self.row.filetype, &head) {
+            Ok(()) => media_type::served(&self.row.filetype).content_type,
+            Err(e) => {
+                self.refuse().await;
+                return Err(e);
+            }
+        };
         let mut w = self
             .up
             .media
@@ -431,7 +453,7 @@ impl Holder<'_> {
             question_id: self.row.question_id.clone(),
             take: self.row.take,
             media_key: self.row.media_key.clone(),
-            content_type: self.row.filetype.clone(),
+            content_type: content_type.to_string(),
             size_bytes: length as i64,
             sha256: sha256.clone(),
             uploaded_at: now,
@@ -454,18 +476,21 @@ impl Holder<'_> {
             self.drop_pending().await;
             return Err(UploadError::Locked);
         }
-        let replaced = store::upsert_take(&mut tx, &take).await?;
+        if !store::insert_take(&mut tx, &take).await? {
+            // Another upload of this take was submitted first; that one stands.
+            drop(tx);
+            self.refuse().await;
+            if let Err(e) = self.up.media.remove(&self.row.media_key).await {
+                tracing::warn!(key = self.row.media_key, error = %e, "refused take not removed");
+            }
+            return Err(accept::taken(self.row.take));
+        }
         let org = shortlist_domain::OrgId::parse(&self.row.org_id).map_err(internal)?;
         shortlist_store::jobs::enqueue(&mut tx, &super::probe_job(&org, &self.row.id, &take)).await?;
         tx.commit().await?;
         self.pending.clear();
         self.committed = length;
         self.up.discard_staging(&self.row.id).await;
-        if let Some(old) = replaced.filter(|k| *k != self.row.media_key)
-            && let Err(e) = self.up.media.remove(&old).await
-        {
-            tracing::warn!(key = old, error = %e, "replaced take not removed");
-        }
         tracing::info!(upload = self.row.id, bytes = length, "upload complete");
         Ok(())
     }

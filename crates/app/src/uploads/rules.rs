@@ -2,49 +2,35 @@
 //! extension of the stored object, and the checksums a client may send.
 
 use super::UploadError;
+use crate::media_type::{self, MediaType};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use shortlist_domain::template::{Question, QuestionKind};
 use std::collections::BTreeMap;
 
-/// Recordings a browser's MediaRecorder produces, with the extension they are stored under.
-const RECORDINGS: &[(&str, &str)] = &[
-    ("video/webm", "webm"),
-    ("video/mp4", "mp4"),
-    ("audio/webm", "webm"),
-    ("audio/ogg", "ogg"),
-    ("audio/mp4", "m4a"),
-];
+/// Recordings a browser's MediaRecorder produces.
+const RECORDINGS: &[&str] = &["video/webm", "video/mp4", "audio/webm", "audio/ogg", "audio/mp4"];
 
 /// Documents a candidate may hand in for a file-upload question.
-const DOCUMENTS: &[(&str, &str)] = &[
-    ("application/pdf", "pdf"),
-    ("image/png", "png"),
-    ("image/jpeg", "jpg"),
-    ("image/gif", "gif"),
-    ("image/webp", "webp"),
-    ("text/plain", "txt"),
-    ("text/csv", "csv"),
-    ("text/markdown", "md"),
-    ("application/rtf", "rtf"),
-    ("application/msword", "doc"),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "docx",
-    ),
-    ("application/vnd.ms-excel", "xls"),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-    ),
-    ("application/vnd.ms-powerpoint", "ppt"),
-    (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "pptx",
-    ),
-    ("application/vnd.oasis.opendocument.text", "odt"),
-    ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
-    ("application/vnd.oasis.opendocument.presentation", "odp"),
+const DOCUMENTS: &[&str] = &[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "text/markdown",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
 ];
 
 /// The Upload-Metadata of a creation request, decoded.
@@ -53,11 +39,27 @@ pub struct CreationMetadata {
     pub token: String,
     pub question: String,
     pub take: i32,
-    /// As sent, parameters included (`video/webm;codecs=vp8,opus`), lower-cased.
+    /// As sent, parameters included (`video/webm;codecs=vp8,opus`), lower-cased. Only for
+    /// [`accepted`]: never stored.
     pub filetype: String,
     pub filename: Option<String>,
-    /// The header as it is stored and shown on HEAD: every pair except the token.
-    pub stored: String,
+}
+
+impl CreationMetadata {
+    /// Upload-Metadata as it is stored and shown on HEAD: what we understood of it, with the
+    /// canonical type in place of the one sent (and never the token).
+    pub fn stored(&self, filetype: &MediaType) -> String {
+        let mut out = format!(
+            "question {},take {},filetype {}",
+            STANDARD.encode(&self.question),
+            STANDARD.encode(self.take.to_string()),
+            STANDARD.encode(filetype.mime)
+        );
+        if let Some(name) = &self.filename {
+            out.push_str(&format!(",filename {}", STANDARD.encode(name)));
+        }
+        out
+    }
 }
 
 fn bad(msg: impl Into<String>) -> UploadError {
@@ -67,7 +69,6 @@ fn bad(msg: impl Into<String>) -> UploadError {
 /// Parses `key base64,key base64,…` (a key may have no value).
 pub fn parse_metadata(raw: &str) -> Result<CreationMetadata, UploadError> {
     let mut pairs: BTreeMap<String, Option<String>> = BTreeMap::new();
-    let mut kept = vec![];
     for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let mut it = item.splitn(2, ' ');
         let key = it.next().unwrap_or_default().to_string();
@@ -80,9 +81,6 @@ pub fn parse_metadata(raw: &str) -> Result<CreationMetadata, UploadError> {
             }
             _ => None,
         };
-        if key != "token" {
-            kept.push(item.to_string());
-        }
         pairs.insert(key, value);
     }
     let mut need = |k: &str| {
@@ -112,25 +110,27 @@ pub fn parse_metadata(raw: &str) -> Result<CreationMetadata, UploadError> {
         take,
         filetype,
         filename,
-        stored: kept.join(","),
     })
 }
 
-/// The file extension to store `filetype` under when `q` accepts it.
-pub fn extension_for(q: &Question, filetype: &str) -> Result<&'static str, UploadError> {
+/// The canonical type an upload of `filetype` is stored as when `q` accepts it. Only the
+/// allow-listed type is kept: parameters (`codecs=…`) and anything after them are dropped, so
+/// the string the client sent is never stored or served.
+pub fn accepted(q: &Question, filetype: &str) -> Result<&'static MediaType, UploadError> {
     let base = filetype.split(';').next().unwrap_or_default().trim();
-    let found = |list: &[(&str, &'static str)]| list.iter().find(|(t, _)| *t == base).map(|(_, e)| *e);
-    let ext = match q.kind {
+    let known = media_type::canonical(filetype);
+    let allowed = |list: &[&str]| known.filter(|t| list.contains(&t.mime));
+    let found = match q.kind {
         // A video question may fall back to audio only when the template allows it (checked
         // by the caller, which has the template).
-        QuestionKind::Video => found(RECORDINGS),
-        QuestionKind::Audio => found(RECORDINGS).filter(|_| base.starts_with("audio/")),
-        QuestionKind::FileUpload => found(DOCUMENTS),
+        QuestionKind::Video => allowed(RECORDINGS),
+        QuestionKind::Audio => allowed(RECORDINGS).filter(|t| t.is_audio()),
+        QuestionKind::FileUpload => allowed(DOCUMENTS),
         QuestionKind::Text | QuestionKind::MultipleChoice => {
             return Err(bad(format!("question '{}' takes no file", q.id)));
         }
     };
-    ext.ok_or_else(|| {
+    found.ok_or_else(|| {
         let what = if q.kind == QuestionKind::FileUpload {
             "PDF, image, text or office documents"
         } else if q.kind == QuestionKind::Audio {
@@ -138,28 +138,43 @@ pub fn extension_for(q: &Question, filetype: &str) -> Result<&'static str, Uploa
         } else {
             "recordings (video/webm, video/mp4, audio/webm, audio/ogg, audio/mp4)"
         };
-        UploadError::UnsupportedType(format!("'{base}' is not accepted here: send {what}"))
+        // Only a short, printable part of what was sent goes into the message.
+        let shown: String = base.chars().filter(|c| c.is_ascii_graphic()).take(80).collect();
+        UploadError::UnsupportedType(format!("'{shown}' is not accepted here: send {what}"))
     })
 }
 
-/// Whether `filetype` is a recording (audio or video) rather than a document.
+/// Whether the stored (canonical) `filetype` is a recording (audio or video) rather than a
+/// document.
 pub fn is_recording(filetype: &str) -> bool {
-    let base = filetype.split(';').next().unwrap_or_default().trim();
-    RECORDINGS.iter().any(|(t, _)| *t == base)
+    media_type::canonical(filetype).is_some_and(|t| RECORDINGS.contains(&t.mime))
 }
 
-/// Whether `filetype` is a video recording.
-pub fn is_video(filetype: &str) -> bool {
-    filetype.trim_start().starts_with("video/")
-}
-
-/// Takes a question allows: every recording may be retaken `retakes` times; a document is one.
-pub fn check_take(q: &Question, take: i32) -> Result<(), UploadError> {
-    let most = if q.kind.records_media() {
-        i64::from(q.retakes) + 1
+/// Refuses a file whose first bytes are not those of its type (an HTML page sent as a PDF or a
+/// recording). `head` is the start of the file, up to [`media_type::HEAD_BYTES`].
+pub fn check_content(filetype: &str, head: &[u8]) -> Result<(), UploadError> {
+    let known = media_type::canonical(filetype)
+        .ok_or_else(|| UploadError::UnsupportedType("This upload has no accepted type.".into()))?;
+    if known.matches(head) {
+        Ok(())
     } else {
-        1
-    };
+        Err(UploadError::UnsupportedType(format!(
+            "The file's content is not {}: send the file itself, not a renamed one.",
+            known.mime
+        )))
+    }
+}
+
+/// Takes a question allows: `retakes` more after the first, for a recording and for a file
+/// (the candidate page offers as many; each take is kept as it was submitted, so choosing
+/// another file is a new take).
+pub fn most_takes(q: &Question) -> i64 {
+    i64::from(q.retakes) + 1
+}
+
+/// Whether `take` is one of the takes `q` allows.
+pub fn check_take(q: &Question, take: i32) -> Result<(), UploadError> {
+    let most = most_takes(q);
     if take < 1 || i64::from(take) > most {
         return Err(bad(format!(
             "question '{}' allows takes 1 to {most}; take {take} is not one of them",
@@ -247,7 +262,10 @@ mod tests {
         assert_eq!((m.token.as_str(), m.question.as_str(), m.take), ("tok", "q1", 2));
         assert_eq!(m.filetype, "video/webm;codecs=vp8");
         assert_eq!(m.filename.as_deref(), Some("a.webm"));
-        assert!(!m.stored.contains(&b64("tok")) && m.stored.contains("empty"));
+        let pdf = crate::media_type::canonical("application/pdf").unwrap_or_else(|| panic!("known"));
+        let stored = m.stored(pdf);
+        assert!(!stored.contains(&b64("tok")), "{stored}");
+        assert!(stored.contains(&b64("application/pdf")) && !stored.contains(&b64("Video/WebM;codecs=vp8")));
         assert!(parse_metadata("question cTE=").is_err());
         assert!(parse_metadata("token !!!").is_err());
     }

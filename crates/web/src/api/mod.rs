@@ -40,7 +40,8 @@ pub fn routes() -> Router<WebState> {
         .merge(invitations::routes())
         .merge(partner::routes())
         .merge(settings::routes())
-        .merge(media::routes())
+        // Template media are files like the rest: served by the one guard (reads only).
+        .merge(media::routes().layer(axum::middleware::from_fn(crate::files::guard)))
         .merge(push::routes())
         .merge(webhooks::routes())
         .merge(openapi::routes())

@@ -28,7 +28,10 @@ pub fn routes() -> Router<WebState> {
         .route("/invitations", get(search))
         .route("/results", get(list))
         .route("/invitations/{id}/report", get(report))
-        .route("/invitations/{id}/takes/{question}/{take}", get(take))
+        .route(
+            "/invitations/{id}/takes/{question}/{take}",
+            crate::files::file_route(get(take)),
+        )
 }
 
 /// A caller allowed to read results: any signed-in user, or a credential whose scopes include

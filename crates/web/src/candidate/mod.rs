@@ -35,7 +35,7 @@ pub fn routes(state: &WebState) -> Router<WebState> {
     Router::new()
         .route("/i/{token}", get(landing::show))
         .route("/i/{token}/consent", post(landing::consent))
-        .route("/i/{token}/media/{kind}", get(landing::media))
+        .route("/i/{token}/media/{kind}", crate::files::file_route(get(landing::media)))
         .route("/i/{token}/next", get(next))
         .route("/i/{token}/device", get(device::show).post(device::done))
         .route("/i/{token}/speedtest", post(device::speedtest))

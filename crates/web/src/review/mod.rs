@@ -18,6 +18,7 @@ mod share;
 pub use guard::GuessGuard;
 
 use crate::WebState;
+use crate::files::file_route;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
@@ -44,16 +45,25 @@ impl ReviewState {
 pub fn routes() -> Router<WebState> {
     let capability = Router::new()
         .route("/interviews/{id}/{key}", get(interview::with_key))
-        .route("/interviews/{id}/{key}/takes/{question}/{take}", get(media::key_take))
+        .route(
+            "/interviews/{id}/{key}/takes/{question}/{take}",
+            file_route(get(media::key_take)),
+        )
         .route(
             "/interviews/{id}/{key}/takes/{question}/{take}/poster",
-            get(media::key_poster),
+            file_route(get(media::key_poster)),
         )
-        .route("/interviews/{id}/{key}/documents/{n}", get(media::key_document))
+        .route(
+            "/interviews/{id}/{key}/documents/{n}",
+            file_route(get(media::key_document)),
+        )
         .route("/s/{token}", get(share::list).post(share::code))
         .route("/s/{token}/{inv}", get(share::candidate))
-        .route("/s/{token}/{inv}/takes/{question}/{take}", get(media::share_take))
-        .route("/s/{token}/{inv}/documents/{n}", get(media::share_document))
+        .route(
+            "/s/{token}/{inv}/takes/{question}/{take}",
+            file_route(get(media::share_take)),
+        )
+        .route("/s/{token}/{inv}/documents/{n}", file_route(get(media::share_document)))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
@@ -70,10 +80,13 @@ pub fn routes() -> Router<WebState> {
         .route("/interviews/{id}", get(interview::member))
         .route("/interviews/{id}/evaluation", post(interview::evaluate))
         .route("/interviews/{id}/report", get(reports::report))
-        .route("/interviews/{id}/documents/{n}", get(media::member_document))
+        .route(
+            "/interviews/{id}/documents/{n}",
+            file_route(get(media::member_document)),
+        )
         .route(
             "/invitations/{id}/takes/{question}/{take}/poster",
-            get(media::member_poster),
+            file_route(get(media::member_poster)),
         )
         .route("/reviews", get(lists::waiting))
         .route("/positions/{id}/review", get(lists::board))

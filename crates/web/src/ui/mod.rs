@@ -24,6 +24,7 @@ mod webhooks;
 
 use crate::WebState;
 use crate::error::{PageError, page};
+use crate::files::file_route;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::multipart::Multipart;
@@ -59,7 +60,10 @@ pub fn routes() -> Router<WebState> {
         .route("/positions/{id}/invite", post(invite::invite))
         .route("/positions/{id}/bulk/send", post(bulk::send))
         .route("/invitations/{id}", get(invitations::show))
-        .route("/invitations/{id}/takes/{question}/{take}", get(playback::take))
+        .route(
+            "/invitations/{id}/takes/{question}/{take}",
+            file_route(get(playback::take)),
+        )
         .route("/invitations/{id}/{action}", post(invitations::act))
         .route("/settings", get(settings::show).post(settings::update))
         .route("/settings/email/{kind}", post(settings::update_email))
@@ -92,7 +96,7 @@ pub fn routes() -> Router<WebState> {
             "/notifications/unsubscribe/{token}",
             get(notifications::unsubscribe_form).post(notifications::unsubscribe),
         )
-        .route("/media/{*key}", get(media::show))
+        .route("/media/{*key}", file_route(get(media::show)))
         .merge(pwa::routes())
         .merge(uploads)
         .merge(editor)

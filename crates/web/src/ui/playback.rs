@@ -64,11 +64,14 @@ pub async fn take(
 }
 
 /// A stored take as a (partial) response (see [`ranged_object`]). Shared by the member route
-/// here and the read-only views (interview key, share links).
+/// here and the read-only views (interview key, share links). The type, nosniff, sandbox and
+/// disposition headers are set by [`crate::files::guard`] on every such route.
 pub(crate) async fn ranged(media: &MediaStore, row: &TakeRow, headers: &HeaderMap) -> Result<Response, PageError> {
     let mut resp = ranged_object(media, &row.media_key, &row.content_type, headers).await?;
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let name = format!("answer-{}-take-{}", row.question_id, row.take);
+    resp.extensions_mut().insert(crate::files::DownloadName(name));
     Ok(resp)
 }
 

@@ -1,7 +1,7 @@
 // File-upload questions: the chosen file is uploaded with tus (resumable), then the form
 // submits its take number. #file-upload[data-state] is idle|uploading|done|error.
 import { t, announce, showError, show, tokenOf } from './common.js';
-import { uploadTake } from './upload.js';
+import { uploadTake, refusal } from './upload.js';
 
 const root = document.getElementById('file-upload');
 const d = root.dataset;
@@ -26,7 +26,12 @@ button.addEventListener('click', () => {
     input.focus();
     return;
   }
-  const take = Math.min(Math.max(0, ...uploaded) + 1, maxTakes);
+  // Each upload is a new take, kept as it was sent; the server refuses more than allowed.
+  const take = Math.max(0, ...uploaded) + 1;
+  if (take > maxTakes) {
+    showError(error, t('file_no_more'));
+    return;
+  }
   root.dataset.state = 'uploading';
   button.disabled = true;
   show(progress, true);
@@ -48,10 +53,12 @@ button.addEventListener('click', () => {
       button.disabled = false;
       announce(status, t('file_ready'));
     },
-    onError: () => {
+    onError: (err) => {
       root.dataset.state = 'error';
       button.disabled = false;
-      showError(error, t('upload_failed'));
+      const why = refusal(err);
+      if (why === 'submitted') uploaded.push(take);
+      showError(error, t({ submitted: 'upload_taken', type: 'upload_wrong_type' }[why] || 'upload_failed'));
     },
     onRetry: () => { status.textContent = t('upload_retrying'); },
   });

@@ -12,7 +12,7 @@ import {
   supported, openStream, explain, pickType, extension, stopStream, audioOnlyChosen, chooseAudioOnly, cameraTrouble,
 } from './media.js';
 import { saveTake, loadTakes, forgetQuestion } from './takes.js';
-import { uploadTake, streamTake, ownerOf } from './upload.js';
+import { uploadTake, streamTake, ownerOf, refusal } from './upload.js';
 
 const root = document.getElementById('recorder');
 const d = root.dataset;
@@ -166,9 +166,15 @@ function startUpload(take) {
       setUploadState(take, 'done');
       announce(status, `${t('take', { n: take })}: ${t('uploaded')}`);
     },
-    onError: () => {
+    onError: (err) => {
+      // The server already has this take (its streamed upload finished after all): done.
+      if (refusal(err) === 'submitted') {
+        setUploadState(take, 'done');
+        announce(status, `${t('take', { n: take })}: ${t('uploaded')}`);
+        return;
+      }
       setUploadState(take, 'error');
-      announce(status, t('upload_failed'));
+      announce(status, t(refusal(err) === 'type' ? 'upload_wrong_type' : 'upload_failed'));
     },
     onRetry: () => {
       entry.row.querySelector('.upload-status').textContent = t('upload_retrying');

@@ -14,11 +14,32 @@ export function ownerOf(token) {
   return token.slice(0, 12);
 }
 
-// Like the default: client errors other than 409/423 are final, everything else retried.
+function statusOf(err) {
+  return err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+}
+
+function methodOf(err) {
+  return err && err.originalRequest ? err.originalRequest.getMethod() : '';
+}
+
+/**
+ * Why the server refused an upload for good, or null: 'submitted' (that take is already
+ * submitted and is kept as it is) or 'type' (the file is not of an accepted type).
+ */
+export function refusal(err) {
+  const status = statusOf(err);
+  if (status === 409 && methodOf(err) === 'POST') return 'submitted';
+  if (status === 415) return 'type';
+  return null;
+}
+
+// Like the default: client errors other than 409/423 are final, everything else retried. A
+// 409 to a creation is final too: it says the take is already submitted, not that an offset
+// moved.
 function shouldRetry(onRetry) {
   return (err) => {
-    const status = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
-    const retry = !(status >= 400 && status < 500) || status === 409 || status === 423;
+    const status = statusOf(err);
+    const retry = (!(status >= 400 && status < 500) || status === 409 || status === 423) && !refusal(err);
     if (retry && onRetry) onRetry();
     return retry;
   };
