@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod links;
 pub mod mailer;
 pub mod notify;
+pub mod outbound;
 pub mod paging;
 pub mod passwords;
 pub mod recruiting;
