@@ -93,11 +93,7 @@ impl App {
         let uploads = Uploads::new(db.clone(), media.clone(), clock.clone());
         let trusted_proxies = shortlist_app::credentials::policy::parse_cidrs(&serve.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("SHORTLIST_TRUSTED_PROXIES: {e}"))?;
-        let webhooks = shortlist_app::webhooks::Webhooks::new(
-            recruiting.clone(),
-            &common.secret_key()?,
-            guard.clone(),
-        );
+        let webhooks = shortlist_app::webhooks::Webhooks::new(recruiting.clone(), &common.secret_key()?, guard.clone());
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))

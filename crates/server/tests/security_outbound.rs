@@ -15,11 +15,11 @@ mod outbound_support;
 
 use api_common::sign_in;
 use common::{TestApp, client};
-use icims_support::{Opts, PACKAGE, Setup, TRIGGER, setup};
-use serde_json::json;
 use icims_sim::{Auth, SimConfig, Simulator};
+use icims_support::{Opts, PACKAGE, Setup, TRIGGER, setup};
 use outbound_support::{Listener, connect, customer_id, inside_name, page_post};
 use reqwest::StatusCode;
+use serde_json::json;
 use shortlist_domain::Role;
 
 const LOCAL: [&str; 2] = ["--outbound-allow-private", "127.0.0.0/8"];
@@ -27,7 +27,12 @@ const LOCAL: [&str; 2] = ["--outbound-allow-private", "127.0.0.0/8"];
 const MARKER: &str = "SECRET-FROM-THE-FAR-END-7f3a";
 
 /// The fields of the setup form for a connection to `base` (and `token_url` for OAuth).
-fn form<'a>(customer: &'a str, base: &'a str, token_url: Option<&'a str>, observer: &'a str) -> Vec<(&'a str, &'a str)> {
+fn form<'a>(
+    customer: &'a str,
+    base: &'a str,
+    token_url: Option<&'a str>,
+    observer: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     let mut f = vec![
         ("customer_id", customer),
         ("region", "us"),
@@ -69,7 +74,13 @@ async fn icims_api_and_token_urls_pointing_inside_are_refused_at_save() {
         inside.push(format!("https://{name}"));
     }
     for base in &inside {
-        let (status, page) = page_post(&app, &admin, "/settings/icims", &form(&customer, base, None, &admin.email)).await;
+        let (status, page) = page_post(
+            &app,
+            &admin,
+            "/settings/icims",
+            &form(&customer, base, None, &admin.email),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{base}: {page}");
         assert!(page.contains("api_base_url: url not allowed"), "{base}: {page}");
     }
@@ -205,7 +216,10 @@ async fn event_with_person(s: &Setup, wf: u64, job: u64, person: serde_json::Val
     });
     match person {
         serde_json::Value::String(link) if link.starts_with("http") => {
-            body["links"].as_array_mut().unwrap().push(json!({"rel": "person", "url": link}));
+            body["links"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"rel": "person", "url": link}));
         }
         id => body["personId"] = id,
     }
@@ -235,7 +249,11 @@ async fn icims_links_with_dot_segments_are_refused_and_nothing_reaches_the_other
         json!("../../999999/people/1"),
         json!("%2e%2e/%2e%2e/999999/people/1"),
     ] {
-        assert_eq!(event_with_person(&s, wf, job, person.clone()).await, StatusCode::BAD_REQUEST, "{person}");
+        assert_eq!(
+            event_with_person(&s, wf, job, person.clone()).await,
+            StatusCode::BAD_REQUEST,
+            "{person}"
+        );
         let outside: Vec<String> = s
             .sim
             .requests()
@@ -256,9 +274,7 @@ async fn icims_links_with_dot_segments_are_refused_and_nothing_reaches_the_other
 #[tokio::test]
 async fn icims_unknown_customer_and_wrong_credentials_get_the_same_answer() {
     let s = setup(Opts::default()).await;
-    let event = |customer: &str| {
-        json!({"customerId": customer, "eventType": "WorkFlowStatusChangeEvent", "systemId": "1", "newStatus": TRIGGER})
-    };
+    let event = |customer: &str| json!({"customerId": customer, "eventType": "WorkFlowStatusChangeEvent", "systemId": "1", "newStatus": TRIGGER});
     let send = |customer: String, user: String, secret: Option<String>| {
         let url = s.app.url("/connectors/icims/events");
         let body = event(&customer);

@@ -102,7 +102,12 @@ impl VapidKey {
 /// Checks a subscription the browser sent: the endpoint through the guard (an https URL whose
 /// host resolves to public addresses only, unless the operator allowed the range; plain http only
 /// there), a P-256 point and a 16-byte secret. The error names the field and says why.
-pub async fn check_subscription(guard: &Guard, endpoint: &str, p256dh: &str, auth: &str) -> Result<(), (&'static str, String)> {
+pub async fn check_subscription(
+    guard: &Guard,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+) -> Result<(), (&'static str, String)> {
     let key = URL_SAFE_NO_PAD
         .decode(p256dh.trim_end_matches('='))
         .map_err(|_| ("keys.p256dh", KEYS.to_string()))?;
@@ -306,9 +311,15 @@ mod tests {
             let r = check_subscription(&public, e, P256DH, AUTH).await;
             assert_eq!(r.map_err(|e| e.0), Err("endpoint"), "{e}");
         }
-        assert!(check_subscription(&public, "https://push.example.com/p", P256DH, AUTH).await.is_ok());
+        assert!(
+            check_subscription(&public, "https://push.example.com/p", P256DH, AUTH)
+                .await
+                .is_ok()
+        );
         assert_eq!(
-            check_subscription(&public, "https://push.example.com/p", "x", AUTH).await.map_err(|e| e.0),
+            check_subscription(&public, "https://push.example.com/p", "x", AUTH)
+                .await
+                .map_err(|e| e.0),
             Err("keys.p256dh")
         );
     }
@@ -324,6 +335,10 @@ mod tests {
         }
         // The operator's allowed ranges (plain http too, there).
         let allowed = guard("10.0.0.5", &["10.0.0.0/8"]);
-        assert!(check_subscription(&allowed, "http://push.intranet/p", P256DH, AUTH).await.is_ok());
+        assert!(
+            check_subscription(&allowed, "http://push.intranet/p", P256DH, AUTH)
+                .await
+                .is_ok()
+        );
     }
 }

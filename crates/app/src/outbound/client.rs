@@ -157,7 +157,9 @@ mod tests {
             let mut buf = [0u8; 1024];
             let _ = sock.read(&mut buf).await;
             let _ = sock
-                .write_all(b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .write_all(
+                    b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
                 .await;
         });
         let target = Target {

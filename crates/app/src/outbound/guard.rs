@@ -178,10 +178,7 @@ impl Guard {
 
     /// Every address: what `--allow-private-push-endpoints` always meant.
     pub fn everything() -> Vec<IpNet> {
-        ["0.0.0.0/0", "::/0"]
-            .iter()
-            .filter_map(|n| n.parse().ok())
-            .collect()
+        ["0.0.0.0/0", "::/0"].iter().filter_map(|n| n.parse().ok()).collect()
     }
 
     fn allowed(&self, ip: IpAddr) -> bool {

@@ -9,11 +9,11 @@
 //! stop); anything else — redirects are not followed — is a failed attempt. An endpoint with no
 //! success for [`FAILING_DAYS`] is disabled and its owner e-mailed.
 
-use crate::outbound::{Clients, Profile};
 use super::payload::{self, EventRef};
 use super::{Webhooks, sign};
 use crate::jobs::{JobError, JobHandler, JobInput, SendEmail};
 use crate::mailer::OutgoingEmail;
+use crate::outbound::{Clients, Profile};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;

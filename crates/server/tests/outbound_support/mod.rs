@@ -81,7 +81,10 @@ impl Listener {
 
 /// A customer id no other test uses.
 pub fn customer_id() -> String {
-    format!("{}", 100_000 + u64::from_str_radix(&unique()[..8], 16).unwrap() % 900_000)
+    format!(
+        "{}",
+        100_000 + u64::from_str_radix(&unique()[..8], 16).unwrap() % 900_000
+    )
 }
 
 /// Connects `admin`'s organisation to `base` (Basic, or OAuth with `token_url`).
@@ -100,7 +103,12 @@ pub async fn connect(app: &TestApp, admin: &Api, customer: &str, base: &str, tok
         api_base_url: Some(base.into()),
         outbound_auth_kind: if token_url.is_some() { "oauth" } else { "basic" }.into(),
         outbound_user: "vendor".into(),
-        outbound_secret: if token_url.is_some() { "vendor-secret" } else { "vendor-password" }.into(),
+        outbound_secret: if token_url.is_some() {
+            "vendor-secret"
+        } else {
+            "vendor-password"
+        }
+        .into(),
         outbound_token_url: token_url.map(str::to_string),
         inbound_auth_kind: "basic".into(),
         trigger_statuses: vec!["C100".into()],
@@ -137,7 +145,10 @@ pub async fn page_post(app: &TestApp, who: &Api, path: &str, form: &[(&str, &str
 /// This machine's host name if it resolves only to addresses the guard refuses (usually through
 /// /etc/hosts): a name that is not `localhost` but leads inside, like the one the testers used.
 pub async fn inside_name() -> Option<String> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?.trim().to_lowercase();
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()?
+        .trim()
+        .to_lowercase();
     if name.is_empty() || name == "localhost" || name.ends_with(".localhost") {
         return None;
     }
@@ -147,6 +158,9 @@ pub async fn inside_name() -> Option<String> {
         .ok()?
         .ok()?
         .collect();
-    let inside = !addrs.is_empty() && addrs.iter().all(|a| shortlist_app::outbound::classify(a.ip()).is_some());
+    let inside = !addrs.is_empty()
+        && addrs
+            .iter()
+            .all(|a| shortlist_app::outbound::classify(a.ip()).is_some());
     inside.then_some(name)
 }

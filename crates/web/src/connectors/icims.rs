@@ -92,7 +92,11 @@ async fn events(State(s): State<WebState>, req: Request) -> Response {
     // valid credentials, so saying so tells nobody anything new.
     let unauthorized = |why: &str| {
         tracing::info!(customer = %ev.customer_id, reason = why, request_id = %rid, "icims event refused");
-        vendor_error(StatusCode::UNAUTHORIZED, REFUSED, "the credentials were not accepted for this customerId")
+        vendor_error(
+            StatusCode::UNAUTHORIZED,
+            REFUSED,
+            "the credentials were not accepted for this customerId",
+        )
     };
     let conn = match s.icims.connection_by_customer(&ev.customer_id).await {
         Ok(Some(c)) => c,

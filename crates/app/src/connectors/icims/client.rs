@@ -7,11 +7,11 @@
 //! the checked addresses, no redirect followed (reqwest would resend our Basic credentials to a
 //! same-origin target), answers read up to a cap, and only a short, cleaned reason kept from them.
 
+use crate::outbound::{Outbound, Profile, Refusal, read_capped, short_reason};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
-use crate::outbound::{Outbound, Profile, Refusal, read_capped, short_reason};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;

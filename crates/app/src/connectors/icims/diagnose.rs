@@ -31,7 +31,9 @@ pub fn explain(conn: &Connection, e: &IcimsError) -> String {
         }
         IcimsError::Retryable(m) => format!("iCIMS is unavailable right now ({m}); try again later"),
         IcimsError::Permanent { status: 0, message } => {
-            format!("{message}; check the API base URL and token URL (the administrator of this server can allow on-premises ranges)")
+            format!(
+                "{message}; check the API base URL and token URL (the administrator of this server can allow on-premises ranges)"
+            )
         }
         IcimsError::Permanent { status, message } if (300..400).contains(status) => {
             format!("{host} answered {status} ({message}); check the API base URL and token URL")
@@ -40,11 +42,11 @@ pub fn explain(conn: &Connection, e: &IcimsError) -> String {
             "iCIMS refused the HTTP version (it accepts HTTP/1.1 only)".to_string()
         }
         IcimsError::Permanent { status, message } if *status == 401 || message.starts_with("6:") => format!(
-            "iCIMS refused the credentials of user '{}' ({message}); check the outbound user and secret",
+            "iCIMS answered {status}: it refused the credentials of user '{}' ({message}); check the outbound user and secret",
             conn.outbound_user
         ),
         IcimsError::Permanent { status, message } if *status == 403 => format!(
-            "iCIMS denied access ({message}); the API user may lack permission to read jobs of customer {}",
+            "iCIMS answered 403: it denied access ({message}); the API user may lack permission to read jobs of customer {}",
             conn.customer_id
         ),
         IcimsError::Permanent { status: 404, message } => format!(

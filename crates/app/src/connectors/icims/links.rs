@@ -70,7 +70,11 @@ mod tests {
                 "https://api.icims.com/customers/1234/people/3",
             ),
         ] {
-            assert_eq!(resolve(C, input).map(|u| u.to_string()), Ok(want.to_string()), "{input}");
+            assert_eq!(
+                resolve(C, input).map(|u| u.to_string()),
+                Ok(want.to_string()),
+                "{input}"
+            );
         }
     }
 
@@ -99,7 +103,11 @@ mod tests {
             "..\\..\\admin",
             "people//3",
         ] {
-            assert!(resolve(C, bad).is_err(), "{bad} should be refused: {:?}", resolve(C, bad));
+            assert!(
+                resolve(C, bad).is_err(),
+                "{bad} should be refused: {:?}",
+                resolve(C, bad)
+            );
         }
     }
 }
