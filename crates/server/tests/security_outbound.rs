@@ -11,12 +11,14 @@
 mod api_common;
 mod common;
 mod icims_support;
+mod notify_support;
 mod outbound_support;
 
 use api_common::sign_in;
-use common::{TestApp, client};
+use common::{TestApp, client, eventually};
 use icims_sim::{Auth, SimConfig, Simulator};
 use icims_support::{Opts, PACKAGE, Setup, TRIGGER, setup};
+use notify_support::{WAIT, complete, position, save_prefs};
 use outbound_support::{Listener, connect, customer_id, inside_name, page_post};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -350,4 +352,46 @@ async fn user_id(app: &TestApp, api: &api_common::Api) -> String {
         .unwrap()
         .unwrap()
         .id
+}
+
+/// The endpoint is checked again before each push: a subscription whose host now leads inside
+/// (its name moved, or it was stored before the check existed) is not called.
+#[tokio::test]
+async fn push_endpoints_are_checked_again_before_each_push() {
+    let app = TestApp::spawn().await;
+    let api = sign_in(&app, Role::Recruiter).await;
+    save_prefs(
+        &app,
+        &api,
+        &[
+            ("completions", "off"),
+            ("weekday", "0"),
+            ("local_time", "08:00"),
+            ("time_zone", "UTC"),
+            ("push_completed", "1"),
+        ],
+    )
+    .await;
+    let service = Listener::start("-", MARKER, None).await;
+    let user = shortlist_domain::UserId::parse(&user_id(&app, &api).await).unwrap();
+    let endpoint = format!("{}/push/device-1", service.origin);
+    shortlist_store::notify::add_subscription(&app.app.db, &api.org, &user, &endpoint, P256DH, AUTH)
+        .await
+        .unwrap();
+    let pos = position(&api, "Data Engineer").await;
+    complete(&app, &api, &pos, "Ada Lovelace").await;
+    // The push job ran (and finished) ...
+    let ran = eventually(WAIT, || async {
+        let done = shortlist_store::jobs::list_by_state(&app.app.db, "done", 1000)
+            .await
+            .unwrap();
+        done.iter()
+            .any(|j| j.kind == shortlist_app::notify::push::PUSH_KIND)
+            .then_some(())
+    })
+    .await;
+    assert!(ran.is_some(), "the push job did not run");
+    // ... and never called the address inside.
+    assert!(service.seen().is_empty(), "{:?}", service.seen());
+    app.stop().await;
 }
