@@ -7,6 +7,7 @@ pub mod connection;
 pub mod diagnose;
 pub mod events;
 pub mod links;
+pub mod resources;
 pub mod setup;
 pub mod writeback;
 
