@@ -181,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let max = Duration::from_secs(args.max_secs);
     let machine = harness::machine_note();
-    let bench = Bench::start(&[]).await?;
+    let bench = Bench::start(&["--outbound-allow-private", "127.0.0.0/8"]).await?;
     let (app, backend) = (&bench.app, bench.backend.clone());
     let ours_url = serve(bench.router()).await?;
     let plain = Router::new().route(

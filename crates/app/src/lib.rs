@@ -13,6 +13,7 @@ pub mod links;
 pub mod mailer;
 pub mod media_type;
 pub mod notify;
+pub mod outbound;
 pub mod paging;
 pub mod passwords;
 pub mod recruiting;

@@ -14,6 +14,7 @@ use shortlist_app::jobs::{DiagMarker, Registry, SendEmail, Worker, WorkerConfig}
 use shortlist_app::links::LinkSigner;
 use shortlist_app::mailer::{LettreMailer, Mailer};
 use shortlist_app::notify::{self, Notifier};
+use shortlist_app::outbound::{Clients, Guard, Outbound};
 use shortlist_app::passwords::PasswordHasher;
 use shortlist_app::recruiting::Recruiting;
 use shortlist_app::recruiting::jobs::{ExpireInvitation, InvitationMail, PriorInvitationNotice};
@@ -74,8 +75,14 @@ impl App {
         let accounts = Accounts::new(db.clone(), hasher).await?;
         let links = LinkSigner::new(&common.secret_key()?, &serve.public_url());
         let vapid = Arc::new(notify::push::VapidKey::load_or_create(&db, &common.secret_key()?).await?);
+        // One guard for every URL an organisation or a browser can make us call.
+        let guard = Guard::new(outbound_ranges(serve)?);
         let mut notifier = Notifier::new(db.clone(), clock.clone(), links.clone(), &common.secret_key()?);
-        notifier.allow_private_push = serve.allow_private_push_endpoints;
+        notifier.push_guard = match serve.allow_private_push_endpoints {
+            // The older, broader push opt-in: every address.
+            true => guard.allowing(&Guard::everything()),
+            false => guard.clone(),
+        };
         notifier.vapid = Some(vapid.clone());
         let recruiting = Recruiting {
             db: db.clone(),
@@ -84,15 +91,9 @@ impl App {
             media: media.clone(),
         };
         let uploads = Uploads::new(db.clone(), media.clone(), clock.clone());
-        let webhook_ranges = shortlist_app::credentials::policy::parse_cidrs(&serve.webhook_allow_private)
-            .map_err(|e| anyhow::anyhow!("SHORTLIST_WEBHOOK_ALLOW_PRIVATE: {e}"))?;
         let trusted_proxies = shortlist_app::credentials::policy::parse_cidrs(&serve.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("SHORTLIST_TRUSTED_PROXIES: {e}"))?;
-        let webhooks = shortlist_app::webhooks::Webhooks::new(
-            recruiting.clone(),
-            &common.secret_key()?,
-            shortlist_app::webhooks::Guard::new(webhook_ranges),
-        );
+        let webhooks = shortlist_app::webhooks::Webhooks::new(recruiting.clone(), &common.secret_key()?, guard.clone());
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))
@@ -132,7 +133,7 @@ impl App {
             .with(Arc::new(notify::push::PushSender {
                 notifier: notifier.clone(),
                 key: vapid.clone(),
-                http: notify::push::http_client()?,
+                outbound: Outbound::new(notifier.push_guard.clone(), notify::push::PROFILE),
                 contact: serve.push_contact.clone(),
             }))
             .with(Arc::new(notify::digest::DigestScan {
@@ -146,13 +147,13 @@ impl App {
             // Consumers of invitation events (ATS write-back, notifications, webhooks) are
             // listed here as they arrive.
             .with(Arc::new(icims_writeback::Writeback {
-                icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
+                icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone()),
                 links: recruiting.links.clone(),
                 clock: clock.clone(),
             }))
             .with(Arc::new(shortlist_app::webhooks::deliver::DeliverWebhook {
                 webhooks: webhooks.clone(),
-                clients: Default::default(),
+                clients: Clients::new(shortlist_app::webhooks::deliver::PROFILE),
             }))
             .with(Arc::new(Dispatcher {
                 db: db.clone(),
@@ -162,12 +163,12 @@ impl App {
                     }),
                     Arc::new(notify::unfinished::UnfinishedSink),
                     Arc::new(icims_writeback::WritebackSink {
-                        icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?),
+                        icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone()),
                     }),
                     Arc::new(shortlist_app::webhooks::sink::WebhookSink { db: db.clone() }),
                 ],
             }));
-        let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?);
+        let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone());
         let interviews = Interviews {
             recruiting: recruiting.clone(),
             media: media.clone(),
@@ -262,6 +263,16 @@ impl App {
 }
 
 /// The retention windows of `serve`, for the housekeeping job.
+/// The ranges outbound calls may reach although private: the new option's and the old name's.
+fn outbound_ranges(serve: &ServeArgs) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    let parse = |raw: &str, name: &str| {
+        shortlist_app::credentials::policy::parse_cidrs(raw).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+    };
+    let mut all = parse(&serve.outbound_allow_private, "SHORTLIST_OUTBOUND_ALLOW_PRIVATE")?;
+    all.extend(parse(&serve.webhook_allow_private, "SHORTLIST_WEBHOOK_ALLOW_PRIVATE")?);
+    Ok(all)
+}
+
 fn retention(serve: &ServeArgs) -> housekeeping::Retention {
     let days = |d: u32| chrono::TimeDelta::days(i64::from(d));
     housekeeping::Retention {

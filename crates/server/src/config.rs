@@ -90,13 +90,19 @@ pub struct ServeArgs {
     /// Sender address of outgoing mail.
     #[arg(long, env = "SMTP_FROM", default_value = "Shortlist <no-reply@shortlist.localhost>")]
     pub smtp_from: String,
-    /// Accept Web Push endpoints on plain http or private addresses (tests, intranet push
-    /// services). Off by default: a subscription must not make the server call inside the network.
+    /// Accept Web Push endpoints on plain http or ANY private address (tests, intranet push
+    /// services). Off by default: a subscription must not make the server call inside the
+    /// network. Prefer --outbound-allow-private with the push service's range.
     #[arg(long, env = "SHORTLIST_ALLOW_PRIVATE_PUSH_ENDPOINTS")]
     pub allow_private_push_endpoints: bool,
-    /// Address ranges (CIDR, comma-separated) that webhook endpoints may reach although they
-    /// are private, for receivers inside an on-premises network; http is accepted there too.
-    /// Empty by default: webhooks go to public https addresses only.
+    /// Address ranges (CIDR, comma-separated) that URLs organisations set may reach although
+    /// they are private — webhook endpoints, ATS connection API and token URLs, push endpoints —
+    /// for services inside an on-premises network; http is accepted there too. Empty by default:
+    /// those calls go to public https addresses only.
+    #[arg(long, env = "SHORTLIST_OUTBOUND_ALLOW_PRIVATE", default_value = "")]
+    pub outbound_allow_private: String,
+    /// The earlier name of --outbound-allow-private (webhooks came first); its ranges now
+    /// count for every outbound call, added to those of the new name.
     #[arg(long, env = "SHORTLIST_WEBHOOK_ALLOW_PRIVATE", default_value = "")]
     pub webhook_allow_private: String,
     /// Reverse proxies (CIDR, comma-separated) whose `X-Forwarded-For` is believed. A request

@@ -40,9 +40,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(demo) => {
             let mut args = demo.serve;
-            // The demo lives on this machine, so a webhook receiver to try it with does too.
-            if args.webhook_allow_private.is_empty() {
-                args.webhook_allow_private = "127.0.0.0/8,::1/128".into();
+            // The demo lives on this machine, and so do its iCIMS simulator and a webhook
+            // receiver or push service to try it with.
+            if args.outbound_allow_private.is_empty() && args.webhook_allow_private.is_empty() {
+                args.outbound_allow_private = "127.0.0.0/8,::1/128".into();
             }
             let app = App::build(&common, &args).await?;
             let (email, password) = shortlist::demo::seed_demo(&common, &app).await?;
@@ -53,7 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 false => Some(shortlist::demo::start_icims_sim(&common, &app, demo.sim_port).await?),
             };
             println!(
-                "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n  API reference: {}/api/v1/docs (webhooks may go to 127.0.0.1 here)\n",
+                "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n  API reference: {}/api/v1/docs (webhooks and connectors may call 127.0.0.1 here)\n",
                 args.public_url(),
                 common.data_dir.display(),
                 args.public_url()

@@ -25,6 +25,7 @@ async fn admin(app: &TestApp, args: &[&str]) -> Run {
         .env_remove("DATABASE_URL")
         .env_remove("SHORTLIST_DATA_DIR")
         .env_remove("SHORTLIST_ICIMS_OUTBOUND_SECRET")
+        .env("SHORTLIST_OUTBOUND_ALLOW_PRIVATE", "127.0.0.0/8")
         .stdin(Stdio::null())
         .output()
         .await
@@ -55,7 +56,8 @@ fn line_after<'a>(out: &'a str, label: &str) -> &'a str {
 
 #[tokio::test]
 async fn operators_connect_test_and_rotate_an_icims_connection() {
-    let app = TestApp::spawn().await;
+    // The simulator runs on 127.0.0.1: the operator allows that range for outbound calls.
+    let app = TestApp::spawn_with(&["--outbound-allow-private", "127.0.0.0/8"]).await;
     let sim = Simulator::start(
         "127.0.0.1:0",
         SimConfig {

@@ -52,7 +52,8 @@ fn target(app: &TestApp, user: &str, password: &str) -> EventTarget {
 
 #[tokio::test]
 async fn admins_connect_icims_from_the_settings_page_and_rotate_its_credentials() {
-    let app = TestApp::spawn().await;
+    // The simulator runs on 127.0.0.1: the operator allows that range for outbound calls.
+    let app = TestApp::spawn_with(&["--outbound-allow-private", "127.0.0.0/8"]).await;
     let customer = format!("{}", 1000 + (u32::from_str_radix(&unique()[..4], 16).unwrap() % 9000));
     let sim = Simulator::start(
         "127.0.0.1:0",

@@ -37,7 +37,13 @@ async fn setup() -> Setup {
 }
 
 async fn setup_with_budget(daily_budget: Option<i64>) -> Setup {
-    let app = TestApp::spawn_with(&["--job-retry-base-secs", "0.2"]).await;
+    let app = TestApp::spawn_with(&[
+        "--job-retry-base-secs",
+        "0.2",
+        "--outbound-allow-private",
+        "127.0.0.0/8",
+    ])
+    .await;
     let api = sign_in(&app, Role::Admin).await;
     let customer = format!("{}", 1000 + rand::random::<u32>() % 9000);
     let api_auth = Auth::Basic {

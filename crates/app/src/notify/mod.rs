@@ -179,9 +179,9 @@ pub struct Notifier {
     pub clock: Arc<dyn Clock>,
     pub links: LinkSigner,
     key: Arc<Vec<u8>>,
-    /// Push endpoints on plain http or private addresses are refused unless the operator allows
-    /// them (tests, intranets).
-    pub allow_private_push: bool,
+    /// What push endpoints must pass (at subscribe time and before each push): public https
+    /// addresses, plus the ranges the operator allowed (tests, intranet push services).
+    pub push_guard: crate::outbound::Guard,
     /// The installation's VAPID key, loaded (or made) at start.
     pub vapid: Option<Arc<push::VapidKey>>,
 }
@@ -199,7 +199,7 @@ impl Notifier {
             clock,
             links,
             key: Arc::new(secret_key.to_vec()),
-            allow_private_push: false,
+            push_guard: crate::outbound::Guard::new(vec![]),
             vapid: None,
         }
     }
@@ -268,12 +268,9 @@ impl Notifier {
     /// Registers this browser's push subscription for the signed-in user.
     pub async fn subscribe(&self, a: &Actor, endpoint: &str, p256dh: &str, auth: &str) -> Result<(), AppError> {
         let user = user_of(a)?;
-        push::check_subscription(endpoint, p256dh, auth, self.allow_private_push).map_err(|field| {
-            AppError::field(
-                field,
-                "not a usable push subscription (https endpoint, P-256 key, 16-byte secret)",
-            )
-        })?;
+        push::check_subscription(&self.push_guard, endpoint, p256dh, auth)
+            .await
+            .map_err(|(field, why)| AppError::field(field, why))?;
         store::add_subscription(&self.db, &a.org_id, user, endpoint, p256dh, auth).await?;
         Ok(())
     }

@@ -3,10 +3,15 @@
 //! token signed here with the installation's P-256 key. The key pair is made at first start and
 //! kept in the database with the private half sealed under the server's secret key, so every
 //! instance signs with the same key and browsers' subscriptions stay valid across restarts.
+//!
+//! An endpoint is whatever URL a browser (or anyone with a session) sends, so it passes the
+//! outbound guard ([`crate::outbound`]) like a webhook URL: its host is resolved and checked when
+//! subscribing and again before every push, and the push connects only to the checked addresses.
 
 use super::Notifier;
 use super::jobs::candidate_label;
 use crate::jobs::{JobError, JobHandler, JobInput};
+use crate::outbound::{Guard, Outbound, Profile};
 use crate::secrets::Sealer;
 use async_trait::async_trait;
 use base64::Engine;
@@ -94,46 +99,47 @@ impl VapidKey {
     }
 }
 
-/// Checks a subscription the browser sent: an https endpoint on a public host (plain http and
-/// private addresses only when the operator allowed them, for tests and intranets), a P-256
-/// point and a 16-byte secret.
-pub fn check_subscription(endpoint: &str, p256dh: &str, auth: &str, allow_private: bool) -> Result<(), &'static str> {
-    let url = url::Url::parse(endpoint).map_err(|_| "endpoint")?;
-    let host_ok = match url.host() {
-        Some(url::Host::Domain(d)) => allow_private || !(d == "localhost" || d.ends_with(".localhost")),
-        // The webhook guard's classifier: private, loopback, link-local, unique-local (fc00::/7),
-        // CGNAT, metadata, mapped forms … are all refused.
-        Some(url::Host::Ipv4(ip)) => allow_private || crate::webhooks::guard::classify(ip.into()).is_none(),
-        Some(url::Host::Ipv6(ip)) => allow_private || crate::webhooks::guard::classify(ip.into()).is_none(),
-        None => false,
-    };
-    if !(url.scheme() == "https" || (allow_private && url.scheme() == "http")) || !host_ok {
-        return Err("endpoint");
-    }
+/// Checks a subscription the browser sent: the endpoint through the guard (an https URL whose
+/// host resolves to public addresses only, unless the operator allowed the range; plain http only
+/// there), a P-256 point and a 16-byte secret. The error names the field and says why.
+pub async fn check_subscription(
+    guard: &Guard,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+) -> Result<(), (&'static str, String)> {
     let key = URL_SAFE_NO_PAD
         .decode(p256dh.trim_end_matches('='))
-        .map_err(|_| "keys.p256dh")?;
-    p256::PublicKey::from_sec1_bytes(&key).map_err(|_| "keys.p256dh")?;
+        .map_err(|_| ("keys.p256dh", KEYS.to_string()))?;
+    p256::PublicKey::from_sec1_bytes(&key).map_err(|_| ("keys.p256dh", KEYS.to_string()))?;
     match URL_SAFE_NO_PAD.decode(auth.trim_end_matches('=')) {
-        Ok(a) if a.len() == 16 => Ok(()),
-        _ => Err("keys.auth"),
+        Ok(a) if a.len() == 16 => {}
+        _ => return Err(("keys.auth", KEYS.to_string())),
     }
+    guard
+        .check(endpoint)
+        .await
+        .map(|_| ())
+        .map_err(|r| ("endpoint", format!("url not allowed: {r}")))
 }
 
-/// The client for push services: no redirects (a push service answers, it does not send us
-/// elsewhere), bounded time.
-pub fn http_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()?)
-}
+const KEYS: &str = "not a usable push subscription (https endpoint, P-256 key, 16-byte secret)";
+
+/// How pushes talk: a push service answers, it does not send us elsewhere (no redirects), and
+/// within bounded time (see [`crate::outbound::client`]).
+pub const PROFILE: Profile = Profile {
+    user_agent: concat!("Shortlist-Push/", env!("CARGO_PKG_VERSION")),
+    timeout: std::time::Duration::from_secs(30),
+    connect_timeout: std::time::Duration::from_secs(10),
+    http1_only: false,
+};
 
 /// Sends one event to every browser of one user who chose to get it pushed.
 pub struct PushSender {
     pub notifier: Notifier,
     pub key: Arc<VapidKey>,
-    pub http: reqwest::Client,
+    /// The notifier's push guard with pinned clients of [`PROFILE`].
+    pub outbound: Outbound,
     /// `mailto:` or https URL the push service can contact.
     pub contact: String,
 }
@@ -221,8 +227,17 @@ impl PushSender {
         )
         .map_err(|e| permanent(&e.to_string()))?;
         let now = self.notifier.clock.now();
-        let r = self
-            .http
+        // Checked again now: the name may resolve elsewhere than when the browser subscribed.
+        let (endpoint, http) = match self.outbound.pinned(endpoint.as_str()).await {
+            Ok(pinned) => pinned,
+            Err(r) if r.is_lookup_failure() => return Err(JobError::retry(format!("push endpoint: {r}"))),
+            Err(r) => {
+                // Kept, not removed: the operator may allow the range, or the name may move back.
+                tracing::warn!(subscription = %s.id, reason = %r, "push endpoint refused by the address check");
+                return Ok(());
+            }
+        };
+        let r = http
             .post(endpoint.clone())
             .header("TTL", "43200")
             .header("Urgency", "normal")
@@ -256,9 +271,34 @@ impl PushSender {
 #[cfg(test)]
 mod tests {
     use super::check_subscription;
+    use crate::outbound::{Guard, Resolver};
+    use std::net::{IpAddr, SocketAddr};
+    use std::sync::Arc;
 
-    #[test]
-    fn push_endpoints_on_private_addresses_are_refused() {
+    /// A key pair's public half and a secret a browser would send.
+    const P256DH: &str = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+    const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
+
+    /// Answers one fixed address for every name (a public-looking name that points inside).
+    struct Fixed(IpAddr);
+
+    #[async_trait::async_trait]
+    impl Resolver for Fixed {
+        async fn resolve(&self, _host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+            Ok(vec![SocketAddr::new(self.0, port)])
+        }
+    }
+
+    fn guard(answer: &str, allow: &[&str]) -> Guard {
+        Guard {
+            allow: allow.iter().map(|a| a.parse().unwrap()).collect(),
+            resolver: Arc::new(Fixed(answer.parse().unwrap())),
+        }
+    }
+
+    #[tokio::test]
+    async fn push_endpoints_on_private_addresses_are_refused() {
+        let public = guard("93.184.216.34", &[]);
         for e in [
             "https://10.0.0.5/push",
             "https://[fd00::1]/push",
@@ -266,19 +306,39 @@ mod tests {
             "https://169.254.169.254/push",
             "https://100.64.0.1/push",
             "https://[::ffff:127.0.0.1]/push",
-            "https://localhost/push",
             "http://push.example.com/push",
         ] {
-            assert_eq!(check_subscription(e, "x", "y", false), Err("endpoint"), "{e}");
+            let r = check_subscription(&public, e, P256DH, AUTH).await;
+            assert_eq!(r.map_err(|e| e.0), Err("endpoint"), "{e}");
         }
-        // A public address passes the endpoint check and fails on the (bad) key instead.
-        assert_eq!(
-            check_subscription("https://[2606:4700::1]/push", "x", "y", false),
-            Err("keys.p256dh")
+        assert!(
+            check_subscription(&public, "https://push.example.com/p", P256DH, AUTH)
+                .await
+                .is_ok()
         );
         assert_eq!(
-            check_subscription("http://10.0.0.5/push", "x", "y", true),
+            check_subscription(&public, "https://push.example.com/p", "x", AUTH)
+                .await
+                .map_err(|e| e.0),
             Err("keys.p256dh")
+        );
+    }
+
+    /// The finding: a host name was never resolved, so a name pointing inside was accepted.
+    #[tokio::test]
+    async fn a_push_host_name_resolving_inside_is_refused() {
+        for inside in ["127.0.0.1", "10.0.0.5", "169.254.169.254", "::1"] {
+            let r = check_subscription(&guard(inside, &[]), "https://push.example.com/p", P256DH, AUTH).await;
+            let (field, why) = r.unwrap_err();
+            assert_eq!(field, "endpoint");
+            assert!(why.starts_with("url not allowed"), "{why}");
+        }
+        // The operator's allowed ranges (plain http too, there).
+        let allowed = guard("10.0.0.5", &["10.0.0.0/8"]);
+        assert!(
+            check_subscription(&allowed, "http://push.intranet/p", P256DH, AUTH)
+                .await
+                .is_ok()
         );
     }
 }

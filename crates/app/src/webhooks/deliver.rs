@@ -9,11 +9,11 @@
 //! stop); anything else — redirects are not followed — is a failed attempt. An endpoint with no
 //! success for [`FAILING_DAYS`] is disabled and its owner e-mailed.
 
-use super::guard::Target;
 use super::payload::{self, EventRef};
 use super::{Webhooks, sign};
 use crate::jobs::{JobError, JobHandler, JobInput, SendEmail};
 use crate::mailer::OutgoingEmail;
+use crate::outbound::{Clients, Profile};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -31,6 +31,13 @@ pub const RETRY_DELAYS_SECS: [i64; 7] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600,
 /// An endpoint with failures and no success for this long is disabled.
 pub const FAILING_DAYS: i64 = 5;
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// How deliveries talk: no redirect, no proxy, [`TIMEOUT`] (see [`crate::outbound::client`]).
+pub const PROFILE: Profile = Profile {
+    user_agent: concat!("Shortlist-Webhooks/", env!("CARGO_PKG_VERSION")),
+    timeout: TIMEOUT,
+    connect_timeout: TIMEOUT,
+    http1_only: false,
+};
 const EXCERPT_BYTES: usize = 512;
 
 /// Attempt `step` of the schedule (1 = the first).
@@ -72,8 +79,8 @@ struct Sent {
 
 pub struct DeliverWebhook {
     pub webhooks: Webhooks,
-    /// Clients reused per checked target (see [`super::clients`]).
-    pub clients: super::clients::Clients,
+    /// Clients reused per checked target, of [`PROFILE`] (see [`crate::outbound::client`]).
+    pub clients: Clients,
 }
 
 fn text<'a>(job: &'a JobInput, key: &str) -> &'a str {
@@ -405,22 +412,6 @@ fn disabled_notice(org: &OrgId, ep: &EndpointRow, to: &str, reason: &str) -> New
         .unique(format!("{}/disabled-notice/{to}/{}", ep.id, mail.dedup_id))
 }
 
-/// A client for one delivery: connects only to the addresses the guard checked, follows no
-/// redirect, ignores proxy settings (a proxy would resolve the name again) and gives up after
-/// [`TIMEOUT`].
-pub fn client_for(t: &Target) -> reqwest::Result<reqwest::Client> {
-    let mut b = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(TIMEOUT)
-        .connect_timeout(TIMEOUT)
-        .user_agent(concat!("Shortlist-Webhooks/", env!("CARGO_PKG_VERSION")));
-    if let Some(host) = &t.host {
-        b = b.resolve_to_addrs(host, &t.addrs);
-    }
-    b.build()
-}
-
 /// An error with its causes ("timed out", "connection refused").
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
@@ -439,35 +430,6 @@ fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    /// The connection goes to the checked address whatever the name would resolve to now: a name
-    /// that does not exist in DNS reaches the pinned local listener.
-    #[tokio::test]
-    async fn the_client_connects_only_to_the_checked_address() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut sock, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 1024];
-            let _ = sock.read(&mut buf).await;
-            let _ = sock
-                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
-                .await;
-        });
-        let target = Target {
-            url: url::Url::parse(&format!("http://hooks.invalid:{}/in", addr.port())).unwrap(),
-            host: Some("hooks.invalid".into()),
-            addrs: vec![addr],
-        };
-        let resp = client_for(&target)
-            .unwrap()
-            .post(target.url.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 204);
-    }
 
     #[test]
     fn the_schedule_is_the_documented_one() {

@@ -10,9 +10,7 @@
 //! are managed by its administrators and organisation API keys (whose `webhooks:*` scope the API
 //! gate checks). Someone else's endpoint is simply not found.
 
-pub mod clients;
 pub mod deliver;
-pub mod guard;
 pub mod payload;
 pub mod sign;
 pub mod sink;
@@ -29,7 +27,9 @@ use shortlist_store::jobs::{self as jobq, NewJob};
 use shortlist_store::webhooks::{self as store, DeliveryRow, EndpointRow};
 use std::sync::Arc;
 
-pub use guard::{Guard, Refusal};
+// The guard now serves every outbound URL; these names stay for existing callers.
+pub use crate::outbound::guard;
+pub use crate::outbound::{Guard, Refusal};
 pub use views::{AttemptView, DeliveryView, EndpointPatch, EndpointView, NewEndpoint, WithSecret};
 use views::{attempt_view, delivery_view, split_events};
 

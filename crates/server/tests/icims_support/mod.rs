@@ -11,6 +11,8 @@ use shortlist_domain::Role;
 pub const TRIGGER: &str = "C38356";
 pub const RESEND: &str = "C38399";
 pub const PACKAGE: &str = "support-video";
+/// The simulator runs on 127.0.0.1, which an operator has to allow for connectors to call it.
+pub const LOCAL_OUTBOUND: [&str; 2] = ["--outbound-allow-private", "127.0.0.0/8,::1/128"];
 
 #[derive(Default)]
 pub struct Opts {
@@ -32,7 +34,7 @@ pub struct Setup {
 }
 
 pub async fn setup(o: Opts) -> Setup {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&LOCAL_OUTBOUND).await;
     let api = sign_in(&app, Role::Admin).await;
     let customer = format!("{}", 1000 + (u32::from_str_radix(&unique()[..4], 16).unwrap() % 9000));
     let api_auth = if o.outbound_oauth {

@@ -16,12 +16,15 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 use shortlist_app::AppError;
-use shortlist_app::connectors::icims::auth::Presented;
+use shortlist_app::connectors::icims::auth::{Denied, Presented};
 use shortlist_app::connectors::icims::events::{Event, EventError, Reply};
 use shortlist_app::recruiting::invitations::InviteOutcome;
 use shortlist_domain::{PositionId, TemplateId};
 use std::io::Read;
 use std::net::SocketAddr;
+
+/// What a refused caller is told (unknown customer and wrong credentials alike).
+const REFUSED: &str = "Shortlist did not accept the credentials for this iCIMS customer. Ask your administrator to check the Shortlist connection.";
 
 /// An event is a few hundred bytes; this leaves room for verbose payloads and nothing more.
 const MAX_BODY: usize = 256 * 1024;
@@ -83,22 +86,30 @@ async fn events(State(s): State<WebState>, req: Request) -> Response {
         Ok(ev) => ev,
         Err(e) => return vendor_error(StatusCode::BAD_REQUEST, "Shortlist could not read the event.", &e),
     };
-    let unauthorized = |debug: &str| {
+    // One answer for an unknown customer id and for wrong credentials (or a caller outside the
+    // allow-list), so the endpoint cannot be used to find out which customer ids are connected.
+    // The real reason goes to our log only. An expired token can only come from someone who held
+    // valid credentials, so saying so tells nobody anything new.
+    let unauthorized = |why: &str| {
+        tracing::info!(customer = %ev.customer_id, reason = why, request_id = %rid, "icims event refused");
         vendor_error(
             StatusCode::UNAUTHORIZED,
-            "Shortlist did not accept the credentials for this iCIMS customer. Ask your administrator to check the Shortlist connection.",
-            debug,
+            REFUSED,
+            "the credentials were not accepted for this customerId",
         )
     };
     let conn = match s.icims.connection_by_customer(&ev.customer_id).await {
         Ok(Some(c)) => c,
-        Ok(None) => return unauthorized(&format!("no connection for customerId {}", ev.customer_id)),
+        Ok(None) => return unauthorized("no connection for this customerId"),
         Err(e) => return failure(EventError::from(e), &rid),
     };
     let presented = Presented::from_header(h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()));
-    if let Err(denied) = s.icims.authenticate(&conn, &presented, caller) {
-        tracing::info!(customer = %ev.customer_id, reason = denied.debug(), "icims event refused");
-        return unauthorized(denied.debug());
+    match s.icims.authenticate(&conn, &presented, caller) {
+        Ok(()) => {}
+        Err(Denied::ExpiredToken) => {
+            return vendor_error(StatusCode::UNAUTHORIZED, REFUSED, Denied::ExpiredToken.debug());
+        }
+        Err(denied) => return unauthorized(denied.debug()),
     }
     match s.icims.handle_event(&conn, &ev).await {
         Ok(Reply::Ok) => {

@@ -202,10 +202,7 @@ impl Icims {
                 password: secret,
             },
         };
-        let client = match &self.http {
-            Some(http) => IcimsClient::with_http(http.clone(), &c.api_base(), &c.customer_id, auth),
-            None => IcimsClient::new(&c.api_base(), &c.customer_id, auth).map_err(AppError::Internal)?,
-        };
+        let client = IcimsClient::new(self.outbound.clone(), &c.api_base(), &c.customer_id, auth);
         cache.insert(c.id.to_string(), (fingerprint, client.clone()));
         Ok(client)
     }
@@ -227,10 +224,8 @@ impl Icims {
         if !matches!(n.region.as_str(), "us" | "eu") {
             return Err(AppError::field("region", "us or eu"));
         }
-        if let Some(u) = &n.api_base_url
-            && url::Url::parse(u).is_err()
-        {
-            return Err(AppError::field("api_base_url", "an absolute http(s) URL"));
+        if let Some(u) = &n.api_base_url {
+            self.check_url("api_base_url", u).await?;
         }
         check_kind("outbound_auth", &n.outbound_auth_kind)?;
         check_kind("inbound_auth", &n.inbound_auth_kind)?;
@@ -242,11 +237,11 @@ impl Icims {
         }
         let token_url = match (n.outbound_auth_kind.as_str(), &n.outbound_token_url) {
             ("oauth", None) => return Err(AppError::field("outbound_token_url", "required for oauth")),
-            (_, Some(u)) if url::Url::parse(u).is_err() => {
-                return Err(AppError::field("outbound_token_url", "an absolute URL"));
-            }
             (_, u) => u.clone(),
         };
+        if let Some(u) = &token_url {
+            self.check_url("outbound_token_url", u).await?;
+        }
         if n.trigger_statuses.iter().any(|s| s.trim().is_empty()) {
             return Err(AppError::field("trigger_statuses", "status ids must not be blank"));
         }
@@ -294,6 +289,16 @@ impl Icims {
         }
         let conn = self.connection_for_org(org).await?.ok_or(AppError::NotFound)?;
         Ok((conn, creds))
+    }
+
+    /// An API or token URL as the guard sees it now; it is checked again before every call.
+    async fn check_url(&self, field: &str, raw: &str) -> Result<(), AppError> {
+        self.outbound
+            .guard
+            .check(raw)
+            .await
+            .map(|_| ())
+            .map_err(|r| AppError::field(field, format!("url not allowed: {r}")))
     }
 
     pub async fn set_triggers(&self, org: &OrgId, triggers: &[String], resend: Option<&str>) -> Result<(), AppError> {

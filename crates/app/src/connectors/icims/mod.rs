@@ -6,12 +6,15 @@ pub mod client;
 pub mod connection;
 pub mod diagnose;
 pub mod events;
+pub mod links;
+pub mod resources;
 pub mod setup;
 pub mod writeback;
 
 pub use client::{IcimsClient, IcimsError, OutboundAuth};
 pub use connection::{Connection, NewConnectionInput, StatusValues};
 
+use crate::outbound::{Guard, Outbound};
 use crate::recruiting::Recruiting;
 use crate::secrets::Sealer;
 use shortlist_store::Db;
@@ -34,23 +37,23 @@ pub struct Icims {
     /// simultaneous events; queueing them here (FIFO) keeps each one's queries from waiting on
     /// the connection pool until it times out, and they are still answered within seconds.
     pub(crate) db_slots: std::sync::Arc<tokio::sync::Semaphore>,
-    /// One HTTP connection pool for all calls to iCIMS.
-    http: Option<reqwest::Client>,
+    /// The guard every API and token URL passes (at save and before each call), with the
+    /// pinned clients the calls use.
+    pub outbound: Outbound,
     /// A client per connection, so an OAuth token is fetched once, not per event. Keyed by
     /// connection id and the settings it was built from (a change builds a new one).
     clients: ClientCache,
 }
 
 impl Icims {
-    pub fn new(db: Db, recruiting: Recruiting, server_key: &[u8]) -> Icims {
+    pub fn new(db: Db, recruiting: Recruiting, server_key: &[u8], guard: Guard) -> Icims {
         Icims {
             db,
             recruiting,
             sealer: Sealer::new(server_key, "icims/outbound-secret"),
             token_key: auth::derive_token_key(server_key),
             db_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(EVENT_DB_SLOTS)),
-            // Building only fails if the TLS backend cannot start; each client then tries again.
-            http: client::http_client().ok(),
+            outbound: Outbound::new(guard, client::PROFILE),
             clients: Default::default(),
         }
     }

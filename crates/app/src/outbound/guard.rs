@@ -1,9 +1,10 @@
-//! The SSRF guard: a webhook URL must not make the server call into its own network. The host is
-//! resolved here, every address it resolves to is classified, and the delivery then connects to
-//! exactly the addresses that were checked (see `deliver::client_for`), so a DNS answer that
-//! changes between the check and the connection (rebinding) cannot redirect it.
+//! The SSRF guard: a URL an organisation (or a browser, for push) gives us must not make the
+//! server call into its own network. The host is resolved here, every address it resolves to is
+//! classified, and the call then connects to exactly the addresses that were checked (see
+//! [`super::client`]), so a DNS answer that changes between the check and the connection
+//! (rebinding) cannot redirect it.
 //!
-//! Refused unless an operator allowed the range (`--webhook-allow-private`): loopback, private,
+//! Refused unless an operator allowed the range (`--outbound-allow-private`): loopback, private,
 //! shared (CGNAT), link-local (cloud metadata), unique-local, unspecified, multicast, broadcast,
 //! documentation, benchmarking and reserved ranges, and the IPv4-mapped, -compatible, NAT64 and
 //! 6to4 forms of refused IPv4 addresses. Plain http is accepted only for allowed ranges.
@@ -16,10 +17,20 @@ use std::time::Duration;
 
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why an address or URL is refused, in words for the `url_not_allowed` problem.
+/// Why an address or URL is refused, in words for the `url_not_allowed` problem and field errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Refusal(pub String);
+
+const UNRESOLVED: &str = "could not be resolved";
+
+impl Refusal {
+    /// The name did not resolve (a DNS failure may pass); every other refusal is about the URL
+    /// or the addresses and stays until someone changes them.
+    pub fn is_lookup_failure(&self) -> bool {
+        self.0.contains(UNRESOLVED)
+    }
+}
 
 /// Name resolution, replaceable in tests by a resolver that lies.
 #[async_trait]
@@ -158,6 +169,18 @@ impl Guard {
         }
     }
 
+    /// The same guard with more allowed ranges (push's older, broader opt-in adds every address).
+    pub fn allowing(&self, more: &[IpNet]) -> Guard {
+        let mut g = self.clone();
+        g.allow.extend_from_slice(more);
+        g
+    }
+
+    /// Every address: what `--allow-private-push-endpoints` always meant.
+    pub fn everything() -> Vec<IpNet> {
+        ["0.0.0.0/0", "::/0"].iter().filter_map(|n| n.parse().ok()).collect()
+    }
+
     fn allowed(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -192,8 +215,8 @@ impl Guard {
                 // Bounded: a name server that never answers must not hold a request or a job.
                 let addrs = tokio::time::timeout(RESOLVE_TIMEOUT, self.resolver.resolve(d, port))
                     .await
-                    .map_err(|_| Refusal(format!("the host {d} could not be resolved in time")))?
-                    .map_err(|e| Refusal(format!("the host {d} cannot be resolved: {e}")))?;
+                    .map_err(|_| Refusal(format!("the host {d} {UNRESOLVED} in time")))?
+                    .map_err(|e| Refusal(format!("the host {d} {UNRESOLVED}: {e}")))?;
                 (Some(d.to_string()), addrs)
             }
             None => return Err(Refusal("the URL has no host".into())),
@@ -207,7 +230,7 @@ impl Guard {
             }
             if let Some(why) = classify(a.ip()) {
                 return Err(Refusal(format!(
-                    "the host resolves to {}, {why}; ask the administrator to allow this range for an on-premises receiver",
+                    "the host resolves to {}, {why}; ask the administrator to allow this range for an on-premises service",
                     a.ip()
                 )));
             }
