@@ -57,7 +57,7 @@ async fn read_body(req: Request, limit: u64) -> Result<Vec<u8>, AppError> {
 ///
 /// `POST /media?kind=logo` with the file as the body and its type as Content-Type →
 /// 201 `{media_key, content_type, size}`; put `media_key` into a template.
-#[utoipa::path(post, path = "/media", tag = "media", params(UploadQuery),
+#[utoipa::path(post, path = "/media", security(("api_key" = ["media:write"])), tag = "media", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "The file itself, sent with its own type as Content-Type (image/png, video/webm, application/pdf, …)."),
     responses((status = 201, description = "Stored.", body = MediaRef,
@@ -96,7 +96,7 @@ async fn upload(
 }
 
 /// Read an uploaded file
-#[utoipa::path(get, path = "/media/{key}", tag = "media",
+#[utoipa::path(get, path = "/media/{key}", security(("api_key" = ["media:read"])), tag = "media",
     params(("key" = String, Path, description = "The `media_key` the upload answered with (it contains `/`).")),
     responses((status = 200, description = "The file, with the type it was uploaded as.",
         content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/*"), (Vec<u8> = "video/*"), (Vec<u8> = "*/*")))))]
