@@ -27,8 +27,9 @@ fn reads(o: &Objects) -> Vec<(String, &'static str)> {
     ]
 }
 
-async fn get(base: &str, headers: &[(String, String)], path: &str) -> (StatusCode, Value) {
-    let mut req = client().get(format!("{base}{path}"));
+/// `GET` with `c` (a signed-in session when `headers` is empty) and `headers`.
+async fn get(c: &reqwest::Client, base: &str, headers: &[(String, String)], path: &str) -> (StatusCode, Value) {
+    let mut req = c.get(format!("{base}{path}"));
     for (k, v) in headers {
         req = req.header(k, v);
     }
@@ -37,17 +38,33 @@ async fn get(base: &str, headers: &[(String, String)], path: &str) -> (StatusCod
 }
 
 /// Asserts each read answers 200 with the invitation, with or without its link.
-async fn check(who: &str, base: &str, headers: &[(String, String)], o: &Objects, link: &str, shown: bool) {
+async fn check(
+    who: &str,
+    c: &reqwest::Client,
+    base: &str,
+    headers: &[(String, String)],
+    o: &Objects,
+    link: &str,
+    shown: bool,
+) {
     for (path, at) in reads(o) {
-        let (status, v) = get(base, headers, &path).await;
+        let (status, v) = get(c, base, headers, &path).await;
         assert_eq!(status, StatusCode::OK, "{who}: GET {path}: {v}");
-        let inv = v.pointer(at).unwrap_or_else(|| panic!("{who}: GET {path}: no invitation at {at}: {v}"));
+        let inv = v
+            .pointer(at)
+            .unwrap_or_else(|| panic!("{who}: GET {path}: no invitation at {at}: {v}"));
         assert_eq!(inv["id"], o.invitation.as_str(), "{who}: GET {path}");
         if shown {
             assert_eq!(inv["candidate_url"], link, "{who}: GET {path}: {v}");
         } else {
-            assert!(inv.get("candidate_url").is_none(), "{who}: GET {path} shows the candidate's link: {v}");
-            assert!(!v.to_string().contains(link), "{who}: GET {path} has the link elsewhere: {v}");
+            assert!(
+                inv.get("candidate_url").is_none(),
+                "{who}: GET {path} shows the candidate's link: {v}"
+            );
+            assert!(
+                !v.to_string().contains(link),
+                "{who}: GET {path} has the link elsewhere: {v}"
+            );
         }
     }
 }
@@ -77,13 +94,25 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
     let o = objects(&admin).await;
     wait_state(&admin, &o.invitation, "sent").await;
     let (_, v) = admin.get(&format!("/invitations/{}", o.invitation)).await;
-    let link = v["candidate_url"].as_str().expect("the admin sees the link").to_string();
-    assert!(link.contains(&o.invitation), "{link}");
+    let link = v["candidate_url"]
+        .as_str()
+        .expect("the admin sees the link")
+        .to_string();
+    assert!(link.starts_with("http") && link.contains("/i/"), "{link}");
 
     // Those who may invite see it.
-    check("admin session", &admin.base, &[], &o, &link, true).await;
+    check("admin session", &admin.c, &admin.base, &[], &o, &link, true).await;
     let inviting = partner_headers(&app, &admin, Some("invitations:write results:read")).await;
-    check("invitations:write partner", &admin.base, &inviting, &o, &link, true).await;
+    check(
+        "invitations:write partner",
+        &client(),
+        &admin.base,
+        &inviting,
+        &o,
+        &link,
+        true,
+    )
+    .await;
 
     // A reviewer account, through the API with its session and on the pages.
     let reviewer = signed_in(&app, &admin, Role::Reviewer).await;
@@ -93,7 +122,10 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
         assert_eq!(r.status(), StatusCode::OK, "reviewer: GET {path}");
         let v: Value = r.json().await.unwrap();
         assert!(v.pointer(at).is_some(), "reviewer: GET {path}: {v}");
-        assert!(!v.to_string().contains(&link), "reviewer: GET {path} shows the link: {v}");
+        assert!(
+            !v.to_string().contains(&link),
+            "reviewer: GET {path} shows the link: {v}"
+        );
     }
     for page in [
         format!("/invitations/{}", o.invitation),
@@ -104,12 +136,24 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
         let status = r.status();
         let html = r.text().await.unwrap();
         assert!(status.is_success(), "reviewer: {page}: {status}");
-        assert!(!html.contains(&link), "reviewer: the page {page} shows the candidate's link");
+        assert!(
+            !html.contains(&link),
+            "reviewer: the page {page} shows the candidate's link"
+        );
     }
 
     // A partner acting as the admin, and an organisation key, both read-only.
     let read_only = partner_headers(&app, &admin, Some("invitations:read results:read")).await;
-    check("read-only partner", &admin.base, &read_only, &o, &link, false).await;
+    check(
+        "read-only partner",
+        &client(),
+        &admin.base,
+        &read_only,
+        &o,
+        &link,
+        false,
+    )
+    .await;
     let key = app
         .app
         .credentials
@@ -123,7 +167,16 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
         .await
         .unwrap();
     let bearer = vec![("Authorization".to_string(), format!("Bearer {}", key.token))];
-    check("read-only organisation key", &admin.base, &bearer, &o, &link, false).await;
+    check(
+        "read-only organisation key",
+        &client(),
+        &admin.base,
+        &bearer,
+        &o,
+        &link,
+        false,
+    )
+    .await;
     // A reviewer's own token with every scope still acts as a reviewer.
     let reviewer_partner = {
         let email = format!("rev-{}@test.shortlist.localhost", unique());
@@ -136,6 +189,15 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
         h[1].1 = email;
         h
     };
-    check("partner acting as a reviewer", &admin.base, &reviewer_partner, &o, &link, false).await;
+    check(
+        "partner acting as a reviewer",
+        &client(),
+        &admin.base,
+        &reviewer_partner,
+        &o,
+        &link,
+        false,
+    )
+    .await;
     app.stop().await;
 }

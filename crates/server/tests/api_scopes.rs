@@ -71,7 +71,9 @@ fn concrete(path: &str, o: &Objects, h: &Hook) -> String {
 /// A body the operation accepts, so that only the scope stands between the call and a change.
 fn body(method: &str, path: &str, o: &Objects) -> Option<Value> {
     Some(match (method, path) {
-        ("POST", "/templates") => json!({ "key": format!("scoped-{}", api_common::unique()), "spec": spec("Scoped", 1) }),
+        ("POST", "/templates") => {
+            json!({ "key": format!("scoped-{}", api_common::unique()), "spec": spec("Scoped", 1) })
+        }
         ("PUT", "/templates/{id}") => json!({ "spec": spec("Changed by scope", 1) }),
         ("POST", "/positions") => json!({ "title": "Created without scope" }),
         ("PATCH", "/positions/{id}") => json!({ "title": "Changed without scope" }),
@@ -290,16 +292,70 @@ async fn review_settings_email_templates_share_links_and_evaluations_need_their_
     let review_body = json!({ "link_access": "anyone_with_link", "hide_until_submitted": false });
     let mail_body = json!({ "subject": "Hijacked", "text_body": "{{link}}", "html_body": "<p>{{link}}</p>" });
     let cases: Vec<(&[(String, String)], &str, String, Option<&Value>, &str)> = vec![
-        (&positions_read, "PUT", "/review-settings".into(), Some(&review_body), "settings:write"),
+        (
+            &positions_read,
+            "PUT",
+            "/review-settings".into(),
+            Some(&review_body),
+            "settings:write",
+        ),
         (&positions_read, "GET", "/review-settings".into(), None, "settings:read"),
-        (&positions_read, "PUT", "/email-templates/invitation".into(), Some(&mail_body), "settings:write"),
-        (&positions_read, "DELETE", "/email-templates/invitation".into(), None, "settings:write"),
-        (&positions_read, "GET", "/email-templates/invitation".into(), None, "settings:read"),
-        (&positions_read, "POST", format!("/share-links/{share}/revoke"), None, "results:write"),
-        (&positions_read, "GET", format!("/share-links/{share}/views"), None, "results:read"),
-        (&invitations_read, "GET", format!("/invitations/{inv}/review"), None, "results:read"),
-        (&invitations_read, "GET", format!("/invitations/{inv}/evaluations"), None, "results:read"),
-        (&invitations_read, "POST", format!("/invitations/{inv}/evaluations"), Some(&mail_body), "results:write"),
+        (
+            &positions_read,
+            "PUT",
+            "/email-templates/invitation".into(),
+            Some(&mail_body),
+            "settings:write",
+        ),
+        (
+            &positions_read,
+            "DELETE",
+            "/email-templates/invitation".into(),
+            None,
+            "settings:write",
+        ),
+        (
+            &positions_read,
+            "GET",
+            "/email-templates/invitation".into(),
+            None,
+            "settings:read",
+        ),
+        (
+            &positions_read,
+            "POST",
+            format!("/share-links/{share}/revoke"),
+            None,
+            "results:write",
+        ),
+        (
+            &positions_read,
+            "GET",
+            format!("/share-links/{share}/views"),
+            None,
+            "results:read",
+        ),
+        (
+            &invitations_read,
+            "GET",
+            format!("/invitations/{inv}/review"),
+            None,
+            "results:read",
+        ),
+        (
+            &invitations_read,
+            "GET",
+            format!("/invitations/{inv}/evaluations"),
+            None,
+            "results:read",
+        ),
+        (
+            &invitations_read,
+            "POST",
+            format!("/invitations/{inv}/evaluations"),
+            Some(&mail_body),
+            "results:write",
+        ),
     ];
     for (headers, method, path, body, need) in cases {
         let (status, v) = call(&admin.base, headers, method, &path, body).await;
@@ -319,10 +375,24 @@ async fn review_settings_email_templates_share_links_and_evaluations_need_their_
 
     // The scopes the guide documents are enough.
     let results_read = partner_headers(&app, &admin, Some("results:read")).await;
-    let (status, v) = call(&admin.base, &results_read, "GET", &format!("/invitations/{inv}/review"), None).await;
+    let (status, v) = call(
+        &admin.base,
+        &results_read,
+        "GET",
+        &format!("/invitations/{inv}/review"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let settings_write = partner_headers(&app, &admin, Some("settings:write")).await;
-    let (status, v) = call(&admin.base, &settings_write, "PUT", "/review-settings", Some(&review_body)).await;
+    let (status, v) = call(
+        &admin.base,
+        &settings_write,
+        "PUT",
+        "/review-settings",
+        Some(&review_body),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["link_access"], "anyone_with_link");
     app.stop().await;

@@ -87,7 +87,12 @@ pub struct Scope {
 impl Scope {
     /// `results:read`, `settings:write`, …
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let bad = || format!("'{raw}' is not <resource>:read|write with resource one of {}", RESOURCES.join(", "));
+        let bad = || {
+            format!(
+                "'{raw}' is not <resource>:read|write with resource one of {}",
+                RESOURCES.join(", ")
+            )
+        };
         let (res, act) = raw.split_once(':').ok_or_else(bad)?;
         if !RESOURCES.contains(&res) {
             return Err(bad());

@@ -131,10 +131,7 @@ fn check_scopes(table: &ScopeTable, req: &Request, a: &Authenticated) -> Result<
     Err(problem(
         StatusCode::FORBIDDEN,
         "insufficient_scope",
-        format!(
-            "this credential lacks the scope {}",
-            missing.join(" and the scope ")
-        ),
+        format!("this credential lacks the scope {}", missing.join(" and the scope ")),
         extra,
     ))
 }

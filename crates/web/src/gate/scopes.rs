@@ -90,7 +90,7 @@ fn declared(op: &Value) -> Result<Vec<Scope>, String> {
     let list = op
         .get(EXTENSION)
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("declares no scope: add security((\"api_key\" = [...])) to its #[utoipa::path]"))?;
+        .ok_or_else(|| "declares no scope: add security((\"api_key\" = [...])) to its #[utoipa::path]".to_string())?;
     list.iter()
         .map(|s| {
             s.as_str()
@@ -126,10 +126,7 @@ mod tests {
         );
         assert_eq!(t.need(&Method::GET, "/me"), Some(Need::Scopes(&[])));
         assert_eq!(t.need(&Method::GET, "/openapi.json"), Some(Need::Scopes(&[])));
-        assert!(matches!(
-            t.need(&Method::DELETE, "/me"),
-            Some(Need::Undeclared { .. })
-        ));
+        assert!(matches!(t.need(&Method::DELETE, "/me"), Some(Need::Undeclared { .. })));
         // Nothing usable declared: unknown to the table, which the gate refuses for a matched route.
         assert_eq!(t.need(&Method::GET, "/forgot"), None);
         assert_eq!(t.need(&Method::GET, "/nowhere"), None);

@@ -216,7 +216,10 @@ fn every_operation_declares_its_scope() {
             );
         }
     }
-    assert!(undeclared.is_empty(), "operations without a declared scope: {undeclared:?}");
+    assert!(
+        undeclared.is_empty(),
+        "operations without a declared scope: {undeclared:?}"
+    );
     let (_, errors) = super::scope_table();
     assert!(errors.is_empty(), "{errors:?}");
 }
