@@ -275,6 +275,9 @@ async fn every_operation_refuses_a_credential_without_its_declared_scope_and_acc
     app.stop().await;
 }
 
+/// Who calls, the method and URL, the body, and the scope the refusal must name.
+type Case<'a> = (&'a [(String, String)], &'a str, String, Option<&'a Value>, &'a str);
+
 /// The routes the finding named, spelled out: a `positions:read` token (the one that changed
 /// the review settings and the invitation e-mail) and an `invitations:read` token (enough, before,
 /// to read evaluations) are refused, and the settings and the e-mail stay as they were.
@@ -291,7 +294,7 @@ async fn review_settings_email_templates_share_links_and_evaluations_need_their_
     let share = &o.share_link;
     let review_body = json!({ "link_access": "anyone_with_link", "hide_until_submitted": false });
     let mail_body = json!({ "subject": "Hijacked", "text_body": "{{link}}", "html_body": "<p>{{link}}</p>" });
-    let cases: Vec<(&[(String, String)], &str, String, Option<&Value>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             &positions_read,
             "PUT",

@@ -86,12 +86,10 @@ impl Gate {
     }
 }
 
-/// Refuses a machine caller whose scopes do not cover what the matched operation declares.
-/// Requests that matched no route go on to the 404 answer.
-fn check_scopes(table: &ScopeTable, req: &Request, a: &Authenticated) -> Result<(), Response> {
-    let Some(route) = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) else {
-        return Ok(());
-    };
+/// The refusal for a machine caller whose scopes do not cover what the matched operation
+/// declares; `None` lets the request on. Requests that matched no route go on to the 404 answer.
+fn scope_refusal(table: &ScopeTable, req: &Request, a: &Authenticated) -> Option<Response> {
+    let route = req.extensions().get::<MatchedPath>()?.as_str();
     let needs = match table.need(req.method(), route) {
         Some(Need::Scopes(needs)) => needs,
         Some(Need::Undeclared { allow }) => {
@@ -105,10 +103,10 @@ fn check_scopes(table: &ScopeTable, req: &Request, a: &Authenticated) -> Result<
             if let Ok(v) = HeaderValue::from_str(&allow) {
                 resp.headers_mut().insert(header::ALLOW, v);
             }
-            return Err(resp);
+            return Some(resp);
         }
         None => {
-            return Err(refused(Refused {
+            return Some(refused(Refused {
                 status: 403,
                 code: "insufficient_scope",
                 message: "this operation declares no scope, so no API credential may call it".into(),
@@ -121,14 +119,14 @@ fn check_scopes(table: &ScopeTable, req: &Request, a: &Authenticated) -> Result<
         .map(ToString::to_string)
         .collect();
     if missing.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut extra = serde_json::Map::new();
     extra.insert(
         "required_scopes".into(),
         needs.iter().map(ToString::to_string).collect::<Vec<_>>().into(),
     );
-    Err(problem(
+    Some(problem(
         StatusCode::FORBIDDEN,
         "insufficient_scope",
         format!("this credential lacks the scope {}", missing.join(" and the scope ")),
@@ -172,7 +170,7 @@ pub async fn api_gate(State(g): State<Gate>, mut req: Request, next: Next) -> Re
                     ),
                 });
             }
-            if let Err(resp) = check_scopes(&g.scopes, &req, a) {
+            if let Some(resp) = scope_refusal(&g.scopes, &req, a) {
                 return resp;
             }
             match s.api_limits.check(&a.bucket, a.policy.rate_per_sec, a.policy.burst) {
