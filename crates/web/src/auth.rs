@@ -348,7 +348,8 @@ struct MeOrg {
 ///
 /// The user a session, personal token or partner (through `X-Shortlist-User-Email`) acts as.
 /// An organisation API key acts for no user and gets 403.
-#[utoipa::path(get, path = "/me", tag = "account",
+// Explicitly no scope: it names only who the credentials act as, which any caller may know.
+#[utoipa::path(get, path = "/me", security(("api_key" = [])), tag = "account",
     responses((status = 200, description = "The user and organisation.", body = Me)))]
 async fn me(ApiUser(u): ApiUser) -> Json<Me> {
     Json(Me {

@@ -95,7 +95,10 @@ pub fn router(state: WebState) -> Router {
                 .merge(api::routes())
                 .merge(review::api_routes())
                 .fallback(error::api_not_found)
-                .layer(axum::middleware::from_fn_with_state(state.clone(), gate::api_gate)),
+                .layer(axum::middleware::from_fn_with_state(
+                    gate::Gate::new(state.clone()),
+                    gate::api_gate,
+                )),
         )
         .fallback(error::page_not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -8,7 +8,7 @@ pub mod hooks;
 pub mod policy;
 pub mod review;
 
-pub use policy::{Policy, Scopes};
+pub use policy::{Policy, Scope, Scopes};
 
 use crate::AppError;
 use crate::accounts::CurrentUser;

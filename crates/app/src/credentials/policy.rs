@@ -65,8 +65,53 @@ impl Scopes {
         })
     }
 
+    /// Whether these scopes grant `need` (`write` implies `read`).
+    pub fn grants(&self, need: &Scope) -> bool {
+        self.allows(&need.resource, need.write)
+    }
+
     pub fn as_string(&self) -> String {
         self.0.join(" ")
+    }
+}
+
+/// One scope an operation needs: a resource of [`RESOURCES`] and read or write. Operations
+/// declare theirs in their OpenAPI annotation; unlike [`Scopes`], no wildcard is allowed, so a
+/// declaration always names exactly what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub resource: String,
+    pub write: bool,
+}
+
+impl Scope {
+    /// `results:read`, `settings:write`, …
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "'{raw}' is not <resource>:read|write with resource one of {}",
+                RESOURCES.join(", ")
+            )
+        };
+        let (res, act) = raw.split_once(':').ok_or_else(bad)?;
+        if !RESOURCES.contains(&res) {
+            return Err(bad());
+        }
+        let write = match act {
+            "read" => false,
+            "write" => true,
+            _ => return Err(bad()),
+        };
+        Ok(Scope {
+            resource: res.to_string(),
+            write,
+        })
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.resource, if self.write { "write" } else { "read" })
     }
 }
 
@@ -126,6 +171,19 @@ mod tests {
         assert!(r.allows("settings", false) && !r.allows("settings", true));
         assert!(Scopes::parse("invitation:write").is_err());
         assert!(Scopes::parse("").is_err());
+    }
+
+    #[test]
+    fn a_declared_scope_names_one_resource_and_access() {
+        let need = Scope::parse("results:read").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(need.to_string(), "results:read");
+        let s = Scopes::parse("results:write").unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.grants(&need));
+        let s = Scopes::parse("invitations:read").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!s.grants(&need));
+        for bad in ["results", "results:*", "*", "read", "review:read", "results:delete"] {
+            assert!(Scope::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -63,6 +63,12 @@ pub struct InvitationView {
     // Always an object: it is stored only as accepted by `metadata::check`.
     #[schema(value_type = super::metadata::Metadata)]
     pub metadata: serde_json::Value,
+    /// The candidate's personal link. It is a bearer credential (whoever holds it takes the
+    /// interview as the candidate), so it is only shown to callers who may invite: admins and
+    /// recruiters, and API credentials with `invitations:write`. For everyone else (reviewers,
+    /// read-only credentials) the member is absent.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[schema(required = false)]
     pub candidate_url: String,
     pub created_at: DateTime<Utc>,
 }
@@ -103,7 +109,23 @@ pub enum InviteOutcome {
     Duplicate { existing: InvitationView },
 }
 
+impl InvitationView {
+    /// Leaves the candidate's link out, for a caller who may not invite.
+    pub fn hide_candidate_url(&mut self) {
+        self.candidate_url.clear();
+    }
+}
+
 impl Recruiting {
+    /// The invitation as `who` may see it: without the candidate's link unless they may invite.
+    pub(crate) fn view_for(&self, who: &Actor, r: InvitationRow) -> InvitationView {
+        let mut v = self.view(r);
+        if who.require_recruiter().is_err() {
+            v.hide_candidate_url();
+        }
+        v
+    }
+
     pub(crate) fn view(&self, r: InvitationRow) -> InvitationView {
         InvitationView {
             candidate_url: self.links.url(&r.id, &r.link_nonce),
@@ -354,7 +376,7 @@ impl Recruiting {
     ) -> Result<(InvitationView, Vec<EventRow>), AppError> {
         let row = not_found(inv::get(&self.db, &who.org_id, id).await?)?;
         let events = inv::events(&self.db, &who.org_id, id).await?;
-        Ok((self.view(row), events))
+        Ok((self.view_for(who, row), events))
     }
 
     pub async fn invitations_for_position(
@@ -364,7 +386,7 @@ impl Recruiting {
     ) -> Result<Vec<InvitationView>, AppError> {
         not_found(positions::get(&self.db, &who.org_id, pos).await?)?;
         let rows = inv::list_for_position(&self.db, &who.org_id, pos.as_str()).await?;
-        Ok(rows.into_iter().map(|r| self.view(r)).collect())
+        Ok(rows.into_iter().map(|r| self.view_for(who, r)).collect())
     }
 
     /// Moves the deadline (a later one reopens an expired invitation if nothing replaced it).

@@ -173,7 +173,7 @@ impl Recruiting {
         page: &PageReq,
     ) -> Result<Paged<InvitationView>, AppError> {
         let rows = results::invitations(&self.db, &who.org_id, f, page).await?;
-        Ok(rows.map(|r| self.view(r)))
+        Ok(rows.map(|r| self.view_for(who, r)))
     }
 
     /// The invitations of one position (404 for a position of another organisation).

@@ -20,13 +20,19 @@ pub struct Org {
 
 pub async fn org(app: &TestApp) -> Org {
     let api = sign_in(app, Role::Admin).await;
+    let headers = partner_headers(app, &api, None).await;
+    Org { headers, api }
+}
+
+/// The headers of a new live partner with `scopes` (all when `None`) acting as `api`'s user.
+pub async fn partner_headers(app: &TestApp, api: &Api, scopes: Option<&str>) -> Vec<(String, String)> {
     let creds = &app.app.credentials;
     let issued = creds
         .create_partner(NewPartner {
             name: &format!("Fuzz partner {}", unique()),
             contact: "integrations@partner.example.com",
             orgs: vec![api.org.clone()],
-            scopes: None,
+            scopes,
             rate_per_sec: Some(10_000),
             burst: Some(10_000),
             ip_allow: None,
@@ -38,13 +44,10 @@ pub async fn org(app: &TestApp) -> Org {
         .await
         .unwrap();
     let auth = STANDARD.encode(format!("{}:{}", issued.partner.partner_key, issued.secret));
-    Org {
-        headers: vec![
-            ("X-Shortlist-Partner-Authorization".into(), auth),
-            ("X-Shortlist-User-Email".into(), api.email.clone()),
-        ],
-        api,
-    }
+    vec![
+        ("X-Shortlist-Partner-Authorization".into(), auth),
+        ("X-Shortlist-User-Email".into(), api.email.clone()),
+    ]
 }
 
 /// One object of each kind, by the name the tests give path parameters.

@@ -1,7 +1,7 @@
 //! Invitations: invite one or many candidates to a position, look at, resend, extend, cancel.
 
 use super::positions::pos;
-use super::{ApiJson, ApiQuery, List, Page, id, problem};
+use super::{ApiJson, ApiQuery, CandidateLinks, List, Page, id, problem};
 use crate::WebState;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
@@ -58,7 +58,7 @@ struct Invited {
 /// when the candidate already has a live invitation to this position (the problem names it in
 /// `invitation_id`, `state` and `sent_at`). `metadata` (`candidateId`, `applicationId`,
 /// `user_email` and other string pairs) is kept and returned on every read.
-#[utoipa::path(post, path = "/positions/{id}/invitations", tag = "invitations",
+#[utoipa::path(post, path = "/positions/{id}/invitations", security(("api_key" = ["invitations:write"])), tag = "invitations",
     params(super::positions::PositionPath),
     request_body(content = InviteRequest, example = json!({"email": "ada@example.com", "name": "Ada Lovelace",
         "metadata": {"candidateId": "C-1", "applicationId": "A-1", "user_email": "recruiter@example.com"}})),
@@ -123,19 +123,21 @@ fn already_invited(existing: &InvitationView) -> Response {
 ///
 /// Newest first (by creation, then id). `GET /invitations` lists the whole organisation's with
 /// filters.
-#[utoipa::path(get, path = "/positions/{id}/invitations", tag = "invitations",
+#[utoipa::path(get, path = "/positions/{id}/invitations", security(("api_key" = ["invitations:read"])), tag = "invitations",
     params(super::positions::PositionPath, Page),
     responses((status = 200, description = "One page of invitations.", body = List<InvitationView>)))]
 async fn list(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
+    links: CandidateLinks,
     Path(raw): Path<String>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<List<InvitationView>>, ApiError> {
-    let found = s
+    let mut found = s
         .recruiting
         .position_invitations_page(&who, &pos(&raw)?, &page.request()?)
         .await?;
+    found.items.iter_mut().for_each(|v| links.apply(v));
     Ok(Json(found.into()))
 }
 
@@ -157,7 +159,7 @@ struct BatchResult {
 ///
 /// Up to 1000 candidates. Each row is its own transaction (with the duplicate rules of a single
 /// invitation); the answer has one result per row, in order.
-#[utoipa::path(post, path = "/positions/{id}/invitations/batch", tag = "invitations",
+#[utoipa::path(post, path = "/positions/{id}/invitations/batch", security(("api_key" = ["invitations:write"])), tag = "invitations",
     params(super::positions::PositionPath),
     request_body(content = Batch, example = json!({"candidates": [{"email": "grace@example.com", "name": "Grace Hopper"}]})),
     responses((status = 200, description = "One result per row.", body = BatchResult)))]
@@ -196,21 +198,23 @@ struct Detail {
 }
 
 /// Get an invitation with its history
-#[utoipa::path(get, path = "/invitations/{id}", tag = "invitations", params(InvitationPath),
+#[utoipa::path(get, path = "/invitations/{id}", security(("api_key" = ["invitations:read"])), tag = "invitations", params(InvitationPath),
     responses((status = 200, description = "The invitation and every change to it.", body = Detail)))]
 async fn show(
     State(s): State<WebState>,
     ApiActor(who): ApiActor,
+    links: CandidateLinks,
     Path(raw): Path<String>,
 ) -> Result<Json<Detail>, ApiError> {
-    let (invitation, history) = s.recruiting.invitation(&who, &inv(&raw)?).await?;
+    let (mut invitation, history) = s.recruiting.invitation(&who, &inv(&raw)?).await?;
+    links.apply(&mut invitation);
     Ok(Json(Detail { invitation, history }))
 }
 
 /// Resend an invitation
 ///
 /// Sends the candidate's link again.
-#[utoipa::path(post, path = "/invitations/{id}/resend", tag = "invitations", params(InvitationPath),
+#[utoipa::path(post, path = "/invitations/{id}/resend", security(("api_key" = ["invitations:write"])), tag = "invitations", params(InvitationPath),
     responses(
         (status = 200, description = "Sent again.", body = InvitationView),
         (status = 409, description = "`not_resendable`: the invitation is finished, cancelled or expired.",
@@ -238,7 +242,7 @@ struct Extend {
 /// Extend an invitation
 ///
 /// Sets a new deadline for the candidate.
-#[utoipa::path(post, path = "/invitations/{id}/extend", tag = "invitations", params(InvitationPath),
+#[utoipa::path(post, path = "/invitations/{id}/extend", security(("api_key" = ["invitations:write"])), tag = "invitations", params(InvitationPath),
     request_body(content = Extend, example = json!({"days": 7})),
     responses(
         (status = 200, description = "The invitation with its new deadline.", body = InvitationView),
@@ -265,7 +269,7 @@ async fn extend(
 /// Cancel an invitation
 ///
 /// The candidate's link stops working.
-#[utoipa::path(post, path = "/invitations/{id}/cancel", tag = "invitations", params(InvitationPath),
+#[utoipa::path(post, path = "/invitations/{id}/cancel", security(("api_key" = ["invitations:write"])), tag = "invitations", params(InvitationPath),
     responses(
         (status = 200, description = "Cancelled.", body = InvitationView),
         (status = 409, description = "`not_cancellable`: the invitation is already finished.",

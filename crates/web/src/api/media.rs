@@ -58,7 +58,7 @@ pub(crate) fn body_stream(req: Request) -> impl Stream<Item = Result<Bytes, AppE
 /// to storage: a file over its kind's limit (logo 5 MiB, video 500 MiB, document 25 MiB) is
 /// refused with 413 `payload_too_large` as soon as it passes the limit (at once when
 /// Content-Length says so), and nothing of it is kept.
-#[utoipa::path(post, path = "/media", tag = "media", params(UploadQuery),
+#[utoipa::path(post, path = "/media", security(("api_key" = ["media:write"])), tag = "media", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "The file itself, sent with its own type as Content-Type (image/png, video/webm, application/pdf, …)."),
     responses((status = 201, description = "Stored.", body = MediaRef,
@@ -103,7 +103,7 @@ async fn upload(
 /// Supports single HTTP ranges (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`): 206 with
 /// `Content-Range`; a range outside the file is 416 `range_not_satisfiable` with
 /// `Content-Range: bytes */size`.
-#[utoipa::path(get, path = "/media/{key}", tag = "media",
+#[utoipa::path(get, path = "/media/{key}", security(("api_key" = ["media:read"])), tag = "media",
     params(("key" = String, Path, description = "The `media_key` the upload answered with (it contains `/`)."),
         ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`.")),
     responses((status = 200, description = "The file, with the type it was uploaded as.",

@@ -30,7 +30,7 @@ use shortlist_app::AppError;
 
 // For the `#[utoipa::path]` of the review API's handlers (`review/api.rs`).
 pub(crate) use invitations::InvitationPath;
-pub(crate) use openapi::Problem;
+pub(crate) use openapi::{Problem, scope_table};
 pub(crate) use positions::PositionPath;
 
 pub fn routes() -> Router<WebState> {
@@ -106,6 +106,37 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })?;
     de.end().map_err(not_json)?;
     Ok(value)
+}
+
+/// Whether the caller may see candidates' personal links (`candidate_url`, a bearer
+/// credential). The services already leave them out for users who may not invite (reviewers);
+/// an API credential must in addition hold `invitations:write`, so a read-only token never gets
+/// a link that would let its holder take the interview.
+pub(crate) struct CandidateLinks(bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for CandidateLinks {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let write = shortlist_app::credentials::Scope {
+            resource: "invitations".into(),
+            write: true,
+        };
+        Ok(CandidateLinks(
+            parts
+                .extensions
+                .get::<shortlist_app::credentials::Authenticated>()
+                .is_none_or(|a| a.policy.scopes.grants(&write)),
+        ))
+    }
+}
+
+impl CandidateLinks {
+    pub(crate) fn apply(&self, v: &mut shortlist_app::recruiting::invitations::InvitationView) {
+        if !self.0 {
+            v.hide_candidate_url();
+        }
+    }
 }
 
 /// Query parameters; a rejection is a problem+json rather than axum's plain text.

@@ -19,7 +19,8 @@ use utoipa::{OpenApi, ToSchema};
 
 /// An error, as RFC 9457 problem+json. `code` is stable and meant for programs; `detail` is
 /// for people and may change. Some problems carry more members (`already_invited` has
-/// `invitation_id`, `state` and `sent_at`; `rate_limited` has `retry_after`).
+/// `invitation_id`, `state` and `sent_at`; `rate_limited` has `retry_after`;
+/// `insufficient_scope` has `required_scopes`, every scope the operation needs).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Problem {
@@ -81,6 +82,15 @@ token (`Authorization: Bearer`), or as a partner acting for a user (`X-Shortlist
     ),
 )]
 struct ApiDoc;
+
+/// Routes outside the document, served to anyone without credentials: the document and its
+/// page. Declared here so the gate knows they need no scope rather than finding them undeclared.
+pub const PUBLIC: [&str; 2] = ["/openapi.json", "/docs"];
+
+/// What each operation needs, for the gate, with the operations that declare nothing usable.
+pub fn scope_table() -> (crate::gate::scopes::ScopeTable, Vec<String>) {
+    crate::gate::scopes::ScopeTable::from_document(&document(), &PUBLIC)
+}
 
 /// The document as served.
 pub fn document() -> Value {

@@ -38,7 +38,7 @@ struct FindOrCreate {
 ///
 /// 200 with the position the job id already points to, or 201 with a new one. Two callers
 /// racing on one job id both end with the same position: the id is unique per organisation.
-#[utoipa::path(post, path = "/positions/find-or-create", tag = "positions",
+#[utoipa::path(post, path = "/positions/find-or-create", security(("api_key" = ["positions:write"])), tag = "positions",
     request_body(content = FindOrCreate, example = json!({"ats_kind": "greenhouse", "external_id": "JOB-43", "title": "Support lead"})),
     responses(
         (status = 200, description = "The position the job id already points to.", body = PositionView),

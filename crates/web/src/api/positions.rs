@@ -92,7 +92,7 @@ struct ListQuery {
 ///
 /// The organisation's positions, newest first (by creation, then id), or the one an ATS job id
 /// points to (`ats_kind` and `external_id`, an empty list when there is none).
-#[utoipa::path(get, path = "/positions", tag = "positions", params(ListQuery, Page),
+#[utoipa::path(get, path = "/positions", security(("api_key" = ["positions:read"])), tag = "positions", params(ListQuery, Page),
     responses((status = 200, description = "One page of positions.", body = List<Summary>)))]
 async fn list(
     State(s): State<WebState>,
@@ -148,7 +148,7 @@ struct Create {
 }
 
 /// Create a position
-#[utoipa::path(post, path = "/positions", tag = "positions",
+#[utoipa::path(post, path = "/positions", security(("api_key" = ["positions:write"])), tag = "positions",
     request_body(content = Create, example = json!({"title": "Support agent", "external_refs": [{"ats_kind": "greenhouse", "external_id": "JOB-42"}]})),
     responses((status = 201, description = "The new position.", body = PositionView)))]
 async fn create(
@@ -183,7 +183,7 @@ async fn create(
 }
 
 /// Get a position
-#[utoipa::path(get, path = "/positions/{id}", tag = "positions", params(PositionPath),
+#[utoipa::path(get, path = "/positions/{id}", security(("api_key" = ["positions:read"])), tag = "positions", params(PositionPath),
     responses((status = 200, description = "The position with its templates and ATS references.", body = PositionView)))]
 async fn show(
     State(s): State<WebState>,
@@ -204,7 +204,7 @@ struct Patch {
 /// Update a position
 ///
 /// Changes the title and/or the status (open, closed); what is left out stays.
-#[utoipa::path(patch, path = "/positions/{id}", tag = "positions", params(PositionPath), request_body = Patch,
+#[utoipa::path(patch, path = "/positions/{id}", security(("api_key" = ["positions:write"])), tag = "positions", params(PositionPath), request_body = Patch,
     responses((status = 200, description = "The position as saved.", body = PositionView)))]
 async fn update(
     State(s): State<WebState>,
@@ -228,7 +228,7 @@ async fn set_link(s: WebState, who: ApiActor, raw: (String, String), linked: boo
 /// Link a template to a position
 ///
 /// Candidates of the position can then be invited with it.
-#[utoipa::path(put, path = "/positions/{id}/templates/{template_id}", tag = "positions",
+#[utoipa::path(put, path = "/positions/{id}/templates/{template_id}", security(("api_key" = ["positions:write"])), tag = "positions",
     params(PositionPath, ("template_id" = String, Path, description = "The template's id (`tpl_…`).")),
     responses((status = 204, description = "Linked.")))]
 async fn link(
@@ -240,7 +240,7 @@ async fn link(
 }
 
 /// Unlink a template from a position
-#[utoipa::path(delete, path = "/positions/{id}/templates/{template_id}", tag = "positions",
+#[utoipa::path(delete, path = "/positions/{id}/templates/{template_id}", security(("api_key" = ["positions:write"])), tag = "positions",
     params(PositionPath, ("template_id" = String, Path, description = "The template's id (`tpl_…`).")),
     responses((status = 204, description = "Unlinked.")))]
 async fn unlink(

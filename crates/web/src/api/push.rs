@@ -29,7 +29,8 @@ struct PublicKey {
 /// Get the Web Push key
 ///
 /// 404 when the server has no VAPID key configured.
-#[utoipa::path(get, path = "/push/key", tag = "push",
+// Explicitly no scope: the server's public key is public.
+#[utoipa::path(get, path = "/push/key", security(("api_key" = [])), tag = "push",
     responses((status = 200, description = "The key.", body = PublicKey)))]
 async fn key(State(s): State<WebState>, ApiActor(_): ApiActor) -> Result<Json<PublicKey>, ApiError> {
     let k = s.notifier.vapid.as_ref().ok_or(ApiError(AppError::NotFound))?;
@@ -56,7 +57,8 @@ pub struct Subscription {
 /// Subscribe this browser to push notifications
 ///
 /// For callers acting as a user (not an organisation key): the notifications are the user's.
-#[utoipa::path(post, path = "/push/subscriptions", tag = "push", request_body = Subscription,
+// `results:read`: the notifications a subscription receives name candidates who completed.
+#[utoipa::path(post, path = "/push/subscriptions", security(("api_key" = ["results:read"])), tag = "push", request_body = Subscription,
     responses((status = 201, description = "Subscribed.")))]
 async fn subscribe(
     State(s): State<WebState>,
@@ -76,7 +78,7 @@ pub struct Endpoint {
 }
 
 /// Unsubscribe a browser
-#[utoipa::path(delete, path = "/push/subscriptions", tag = "push", request_body = Endpoint,
+#[utoipa::path(delete, path = "/push/subscriptions", security(("api_key" = ["results:read"])), tag = "push", request_body = Endpoint,
     responses((status = 204, description = "Unsubscribed.")))]
 async fn unsubscribe(
     State(s): State<WebState>,

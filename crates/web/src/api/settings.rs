@@ -28,7 +28,7 @@ struct KindPath {
 }
 
 /// Get the organisation's invitation settings
-#[utoipa::path(get, path = "/settings", tag = "settings",
+#[utoipa::path(get, path = "/settings", security(("api_key" = ["settings:read"])), tag = "settings",
     responses((status = 200, description = "Default expiry and reminder schedule.", body = OrgSettings)))]
 async fn show(State(s): State<WebState>, ApiActor(who): ApiActor) -> Result<Json<OrgSettings>, ApiError> {
     Ok(Json(s.recruiting.org_settings(&who).await?))
@@ -37,7 +37,7 @@ async fn show(State(s): State<WebState>, ApiActor(who): ApiActor) -> Result<Json
 /// Change the organisation's invitation settings
 ///
 /// Administrators only.
-#[utoipa::path(put, path = "/settings", tag = "settings", request_body = OrgSettings,
+#[utoipa::path(put, path = "/settings", security(("api_key" = ["settings:write"])), tag = "settings", request_body = OrgSettings,
     responses((status = 200, description = "The settings as saved.", body = OrgSettings)))]
 async fn update(
     State(s): State<WebState>,
@@ -51,7 +51,7 @@ async fn update(
 ///
 /// The organisation's wording, or the built-in one (`customised: false`), with the
 /// placeholders it may use.
-#[utoipa::path(get, path = "/email-templates/{kind}", tag = "settings", params(KindPath),
+#[utoipa::path(get, path = "/email-templates/{kind}", security(("api_key" = ["settings:read"])), tag = "settings", params(KindPath),
     responses((status = 200, description = "The wording in use.", body = EmailTemplateView)))]
 async fn email_template(
     State(s): State<WebState>,
@@ -64,7 +64,7 @@ async fn email_template(
 /// Write an e-mail template
 ///
 /// `{{placeholder}}`s are filled in when the e-mail is sent; unknown ones are refused.
-#[utoipa::path(put, path = "/email-templates/{kind}", tag = "settings", params(KindPath), request_body = EmailTemplate,
+#[utoipa::path(put, path = "/email-templates/{kind}", security(("api_key" = ["settings:write"])), tag = "settings", params(KindPath), request_body = EmailTemplate,
     responses((status = 200, description = "The wording as saved.", body = EmailTemplateView)))]
 async fn put_email_template(
     State(s): State<WebState>,
@@ -78,7 +78,7 @@ async fn put_email_template(
 /// Reset an e-mail template
 ///
 /// Back to the built-in wording.
-#[utoipa::path(delete, path = "/email-templates/{kind}", tag = "settings", params(KindPath),
+#[utoipa::path(delete, path = "/email-templates/{kind}", security(("api_key" = ["settings:write"])), tag = "settings", params(KindPath),
     responses((status = 200, description = "The built-in wording.", body = EmailTemplateView)))]
 async fn reset_email_template(
     State(s): State<WebState>,

@@ -51,7 +51,7 @@ struct ListQuery {
 ///
 /// The organisation's interview templates ("packages" in ATS terms) with their keys, newest
 /// first (by creation, then id).
-#[utoipa::path(get, path = "/templates", tag = "templates", params(ListQuery, Page),
+#[utoipa::path(get, path = "/templates", security(("api_key" = ["templates:read"])), tag = "templates", params(ListQuery, Page),
     responses((status = 200, description = "One page of templates.", body = List<TemplateSummary>)))]
 async fn list(
     State(s): State<WebState>,
@@ -74,7 +74,7 @@ struct NewTemplate {
 }
 
 /// Create a template
-#[utoipa::path(post, path = "/templates", tag = "templates",
+#[utoipa::path(post, path = "/templates", security(("api_key" = ["templates:write"])), tag = "templates",
     request_body(content = NewTemplate, example = json!({"key": "customer-support-screening", "spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 201, description = "The new template, version 1.", body = TemplateView)))]
 async fn create(
@@ -89,7 +89,7 @@ async fn create(
 /// Get a template
 ///
 /// The template with its current content.
-#[utoipa::path(get, path = "/templates/{id}", tag = "templates", params(TemplatePath),
+#[utoipa::path(get, path = "/templates/{id}", security(("api_key" = ["templates:read"])), tag = "templates", params(TemplatePath),
     responses((status = 200, description = "The template.", body = TemplateView)))]
 async fn show(
     State(s): State<WebState>,
@@ -100,7 +100,7 @@ async fn show(
 }
 
 /// Get a template by its key
-#[utoipa::path(get, path = "/templates/by-key/{key}", tag = "templates",
+#[utoipa::path(get, path = "/templates/by-key/{key}", security(("api_key" = ["templates:read"])), tag = "templates",
     params(("key" = String, Path, description = "The template's key.")),
     responses((status = 200, description = "The template.", body = TemplateView)))]
 async fn by_key(
@@ -121,7 +121,7 @@ struct Update {
 ///
 /// Saves new content. `version` in the answer went up if invitations use the previous one
 /// (they keep the version they were sent with).
-#[utoipa::path(put, path = "/templates/{id}", tag = "templates", params(TemplatePath),
+#[utoipa::path(put, path = "/templates/{id}", security(("api_key" = ["templates:write"])), tag = "templates", params(TemplatePath),
     request_body(content = Update, example = json!({"spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 200, description = "The template as saved.", body = TemplateView)))]
 async fn update(
@@ -152,7 +152,7 @@ async fn set_archived(s: WebState, who: ApiActor, raw: &str, archived: bool) -> 
 ///
 /// An archived template is hidden from lists and cannot be used for new invitations; existing
 /// invitations go on.
-#[utoipa::path(post, path = "/templates/{id}/archive", tag = "templates", params(TemplatePath),
+#[utoipa::path(post, path = "/templates/{id}/archive", security(("api_key" = ["templates:write"])), tag = "templates", params(TemplatePath),
     responses((status = 200, description = "Archived.", body = Archived)))]
 async fn archive(
     State(s): State<WebState>,
@@ -163,7 +163,7 @@ async fn archive(
 }
 
 /// Unarchive a template
-#[utoipa::path(post, path = "/templates/{id}/unarchive", tag = "templates", params(TemplatePath),
+#[utoipa::path(post, path = "/templates/{id}/unarchive", security(("api_key" = ["templates:write"])), tag = "templates", params(TemplatePath),
     responses((status = 200, description = "In use again.", body = Archived)))]
 async fn unarchive(
     State(s): State<WebState>,
@@ -176,7 +176,7 @@ async fn unarchive(
 /// Export a template
 ///
 /// The template as a file (`<key>.json`) to keep in version control or import elsewhere.
-#[utoipa::path(get, path = "/templates/{id}/export", tag = "templates", params(TemplatePath),
+#[utoipa::path(get, path = "/templates/{id}/export", security(("api_key" = ["templates:read"])), tag = "templates", params(TemplatePath),
     responses((status = 200, description = "The export file.", body = TemplateExport,
         headers(("Content-Disposition" = String, description = "`attachment; filename=\"<key>.json\"`")))))]
 async fn export(
@@ -208,7 +208,7 @@ struct ImportQuery {
 /// Import a template
 ///
 /// Creates a template from an export file.
-#[utoipa::path(post, path = "/templates/import", tag = "templates", params(ImportQuery),
+#[utoipa::path(post, path = "/templates/import", security(("api_key" = ["templates:write"])), tag = "templates", params(ImportQuery),
     request_body(content = TemplateExport, example = json!({"shortlist_template": 1, "key": "imported-screening", "spec": {"name": "Customer support screening", "questions": [{"id": "q1", "kind": "video", "prompt": "Tell us about a customer you helped.", "think_time_secs": 30, "answer_time_secs": 120, "retakes": 1}]}})),
     responses((status = 201, description = "The new template.", body = TemplateView)))]
 async fn import(

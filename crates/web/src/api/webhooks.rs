@@ -59,7 +59,7 @@ struct Endpoints {
 /// List webhook endpoints
 ///
 /// The caller's endpoints: a partner sees its own, organisation credentials the organisation's.
-#[utoipa::path(get, path = "/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/webhooks", security(("api_key" = ["webhooks:read"])), tag = "webhooks",
     responses((status = 200, description = "The endpoints, oldest first.", body = Endpoints)))]
 async fn list(State(s): State<WebState>, ApiActor(who): ApiActor) -> Result<Json<Endpoints>, ApiError> {
     Ok(Json(Endpoints {
@@ -71,7 +71,7 @@ async fn list(State(s): State<WebState>, ApiActor(who): ApiActor) -> Result<Json
 ///
 /// The URL must be https on a public address (checked by resolving it now and again before
 /// every delivery). The answer carries the signing secret (`whsec_…`) once.
-#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = NewEndpoint,
+#[utoipa::path(post, path = "/webhooks", security(("api_key" = ["webhooks:write"])), tag = "webhooks", request_body = NewEndpoint,
     responses((status = 201, description = "The endpoint with its signing secret, shown only now.", body = WithSecret)))]
 async fn create(
     State(s): State<WebState>,
@@ -83,7 +83,7 @@ async fn create(
 }
 
 /// Get a webhook endpoint
-#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(WebhookPath),
+#[utoipa::path(get, path = "/webhooks/{id}", security(("api_key" = ["webhooks:read"])), tag = "webhooks", params(WebhookPath),
     responses((status = 200, description = "The endpoint (never its secret).", body = EndpointView)))]
 async fn show(
     State(s): State<WebState>,
@@ -97,7 +97,7 @@ async fn show(
 ///
 /// Changes the URL, events, description or `enabled`; what is left out stays. Enabling a
 /// disabled endpoint restarts its five days of grace.
-#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", params(WebhookPath), request_body = EndpointPatch,
+#[utoipa::path(patch, path = "/webhooks/{id}", security(("api_key" = ["webhooks:write"])), tag = "webhooks", params(WebhookPath), request_body = EndpointPatch,
     responses((status = 200, description = "The endpoint as saved.", body = EndpointView)))]
 async fn update(
     State(s): State<WebState>,
@@ -111,7 +111,7 @@ async fn update(
 /// Delete a webhook endpoint
 ///
 /// With its delivery log; nothing more is sent to it.
-#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", params(WebhookPath),
+#[utoipa::path(delete, path = "/webhooks/{id}", security(("api_key" = ["webhooks:write"])), tag = "webhooks", params(WebhookPath),
     responses((status = 204, description = "Deleted.")))]
 async fn remove(
     State(s): State<WebState>,
@@ -126,7 +126,7 @@ async fn remove(
 ///
 /// A new secret, shown once. For 24 hours messages carry signatures with both the old and the
 /// new secret, so receivers can switch without losing any.
-#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks", params(WebhookPath),
+#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", security(("api_key" = ["webhooks:write"])), tag = "webhooks", params(WebhookPath),
     responses((status = 200, description = "The endpoint with its new secret, shown only now.", body = WithSecret)))]
 async fn rotate(
     State(s): State<WebState>,
@@ -139,7 +139,7 @@ async fn rotate(
 /// Send a test message
 ///
 /// Queues a signed `webhook.test` message to the endpoint; it shows in the delivery log.
-#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks", params(WebhookPath),
+#[utoipa::path(post, path = "/webhooks/{id}/test", security(("api_key" = ["webhooks:write"])), tag = "webhooks", params(WebhookPath),
     responses((status = 202, description = "The queued delivery.", body = DeliveryView)))]
 async fn test(
     State(s): State<WebState>,
@@ -156,7 +156,7 @@ async fn test(
 /// The newest deliveries first (cursor-paginated like every list), each with every attempt:
 /// when, the HTTP status or the error, the response time and the start of the answer, and when
 /// the next attempt is due.
-#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(WebhookPath, Page),
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", security(("api_key" = ["webhooks:read"])), tag = "webhooks", params(WebhookPath, Page),
     responses((status = 200, description = "One page of deliveries, newest first.", body = List<DeliveryView>)))]
 async fn deliveries(
     State(s): State<WebState>,
@@ -173,7 +173,7 @@ async fn deliveries(
 ///
 /// One more attempt with the same `webhook-id` and body, whether the delivery succeeded,
 /// failed or is still being retried.
-#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
+#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery_id}/redeliver", security(("api_key" = ["webhooks:write"])), tag = "webhooks",
     params(WebhookPath, ("delivery_id" = String, Path, description = "The delivery's id (`whd_…`).")),
     responses((status = 202, description = "The delivery; the new attempt is queued.", body = DeliveryView)))]
 async fn redeliver(

@@ -3,21 +3,25 @@
 //! here, then the caller's policy (IP allow-list, scopes, rate) is enforced and `Idempotency-Key`
 //! handled, before any handler runs. The resolved caller is left in the request's extensions
 //! for [`ApiActor`](crate::auth::ApiActor); session callers pass through unchanged.
+//!
+//! Scopes are those each operation declares ([`scopes`]), looked up by the route axum matched.
 
 pub mod idempotency;
 pub mod rate;
+pub mod scopes;
 
 use crate::WebState;
 use crate::api::problem;
 use crate::auth::SESSION_COOKIE;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use shortlist_app::credentials::policy::RESOURCES;
+use scopes::{Need, ScopeTable};
 use shortlist_app::credentials::{AuthError, Authenticated, Refused};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub const PARTNER_HEADER: &str = "x-shortlist-partner-authorization";
 pub const USER_EMAIL_HEADER: &str = "x-shortlist-user-email";
@@ -59,11 +63,75 @@ async fn authenticate(s: &WebState, h: &HeaderMap) -> Option<Result<Authenticate
     })
 }
 
-/// `/invitations/inv_…/resend` → `invitations`; routes outside the scoped resources (`/me`) need
-/// no scope.
-fn resource(path: &str) -> &str {
-    let path = path.strip_prefix("/api/v1").unwrap_or(path);
-    path.trim_start_matches('/').split('/').next().unwrap_or("")
+/// The gate's state: the application's, and the scopes every operation declares.
+#[derive(Clone)]
+pub struct Gate {
+    pub web: WebState,
+    pub scopes: Arc<ScopeTable>,
+}
+
+impl Gate {
+    /// Reads the scopes from the OpenAPI document once, when the router is built. An operation
+    /// that declares none stays closed to machine credentials (and fails
+    /// `api::openapi::tests`); it is logged here too so that it cannot go unnoticed.
+    pub fn new(web: WebState) -> Self {
+        let (table, errors) = crate::api::scope_table();
+        for e in errors {
+            tracing::error!("API operation without a usable scope declaration, refused to API credentials: {e}");
+        }
+        Gate {
+            web,
+            scopes: Arc::new(table),
+        }
+    }
+}
+
+/// The refusal for a machine caller whose scopes do not cover what the matched operation
+/// declares; `None` lets the request on. Requests that matched no route go on to the 404 answer.
+fn scope_refusal(table: &ScopeTable, req: &Request, a: &Authenticated) -> Option<Response> {
+    let route = req.extensions().get::<MatchedPath>()?.as_str();
+    let needs = match table.need(req.method(), route) {
+        Some(Need::Scopes(needs)) => needs,
+        Some(Need::Undeclared { allow }) => {
+            let allow = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            let mut resp = problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} is not an operation of this path; it allows {allow}", req.method()),
+                serde_json::Map::new(),
+            );
+            if let Ok(v) = HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(header::ALLOW, v);
+            }
+            return Some(resp);
+        }
+        None => {
+            return Some(refused(Refused {
+                status: 403,
+                code: "insufficient_scope",
+                message: "this operation declares no scope, so no API credential may call it".into(),
+            }));
+        }
+    };
+    let missing: Vec<String> = needs
+        .iter()
+        .filter(|n| !a.policy.scopes.grants(n))
+        .map(ToString::to_string)
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "required_scopes".into(),
+        needs.iter().map(ToString::to_string).collect::<Vec<_>>().into(),
+    );
+    Some(problem(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        format!("this credential lacks the scope {}", missing.join(" and the scope ")),
+        extra,
+    ))
 }
 
 fn budget_headers(resp: &mut Response, b: rate::Budget) {
@@ -79,8 +147,9 @@ fn budget_headers(resp: &mut Response, b: rate::Budget) {
     }
 }
 
-pub async fn api_gate(State(s): State<WebState>, mut req: Request, next: Next) -> Response {
-    let caller = match authenticate(&s, req.headers()).await {
+pub async fn api_gate(State(g): State<Gate>, mut req: Request, next: Next) -> Response {
+    let s = &g.web;
+    let caller = match authenticate(s, req.headers()).await {
         None => None,
         Some(Ok(a)) => Some(a),
         Some(Err(AuthError::Refused(r))) => return refused(r),
@@ -101,15 +170,8 @@ pub async fn api_gate(State(s): State<WebState>, mut req: Request, next: Next) -
                     ),
                 });
             }
-            let res = resource(req.uri().path());
-            let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-            if RESOURCES.contains(&res) && !a.policy.scopes.allows(res, write) {
-                let need = format!("{res}:{}", if write { "write" } else { "read" });
-                return refused(Refused {
-                    status: 403,
-                    code: "insufficient_scope",
-                    message: format!("this credential lacks the scope {need}"),
-                });
+            if let Some(resp) = scope_refusal(&g.scopes, &req, a) {
+                return resp;
             }
             match s.api_limits.check(&a.bucket, a.policy.rate_per_sec, a.policy.burst) {
                 Ok(b) => budget = Some(b),
@@ -144,10 +206,10 @@ pub async fn api_gate(State(s): State<WebState>, mut req: Request, next: Next) -
         Some(key) => {
             let credential = match credential {
                 Some(c) => Some(c),
-                None => session_user(&s, req.headers()).await,
+                None => session_user(s, req.headers()).await,
             };
             match credential {
-                Some(c) => idempotency::run(&s, &c, &key, req, next).await,
+                Some(c) => idempotency::run(s, &c, &key, req, next).await,
                 // Not signed in: the handler answers 401 as usual.
                 None => next.run(req).await,
             }

@@ -49,7 +49,7 @@ struct SharePath {
 /// Get an interview for review
 ///
 /// The candidate's answers with the template's questions, as a reviewer sees them.
-#[utoipa::path(get, path = "/invitations/{id}/review", tag = "review", params(InvitationPath),
+#[utoipa::path(get, path = "/invitations/{id}/review", security(("api_key" = ["results:read"])), tag = "review", params(InvitationPath),
     responses((status = 200, description = "The interview.", body = InterviewView)))]
 async fn interview(
     State(s): State<WebState>,
@@ -69,7 +69,7 @@ async fn interview(
 ///
 /// Others' evaluations stay hidden until the caller submitted their own when the organisation
 /// says so (`hidden: true`).
-#[utoipa::path(get, path = "/invitations/{id}/evaluations", tag = "review", params(InvitationPath),
+#[utoipa::path(get, path = "/invitations/{id}/evaluations", security(("api_key" = ["results:read"])), tag = "review", params(InvitationPath),
     responses((status = 200, description = "The evaluations the caller may see.", body = Evaluations)))]
 async fn evaluations(
     State(s): State<WebState>,
@@ -84,7 +84,7 @@ async fn evaluations(
 ///
 /// Ratings per question (1–5), per scorecard criterion, a comment and optionally a decision.
 /// Submitting again replaces the caller's evaluation.
-#[utoipa::path(post, path = "/invitations/{id}/evaluations", tag = "review", params(InvitationPath),
+#[utoipa::path(post, path = "/invitations/{id}/evaluations", security(("api_key" = ["results:write"])), tag = "review", params(InvitationPath),
     request_body = EvaluationInput,
     responses(
         (status = 200, description = "The evaluations after this one.", body = Evaluations),
@@ -110,7 +110,7 @@ struct Board {
 /// Get a position's review board
 ///
 /// Every invitation of the position with its state, average score and decision.
-#[utoipa::path(get, path = "/positions/{id}/review", tag = "review", params(PositionPath, BoardQuery),
+#[utoipa::path(get, path = "/positions/{id}/review", security(("api_key" = ["results:read"])), tag = "review", params(PositionPath, BoardQuery),
     responses((status = 200, description = "The board.", body = Board)))]
 async fn board(
     State(s): State<WebState>,
@@ -143,7 +143,7 @@ struct Decided {
 /// Decide on candidates
 ///
 /// Sets the team's decision for some invitations of the position.
-#[utoipa::path(post, path = "/positions/{id}/decisions", tag = "review", params(PositionPath),
+#[utoipa::path(post, path = "/positions/{id}/decisions", security(("api_key" = ["results:write"])), tag = "review", params(PositionPath),
     request_body = Decide,
     responses((status = 200, description = "Decided.", body = Decided)))]
 async fn decide(
@@ -175,7 +175,7 @@ struct ShareLinks {
 }
 
 /// List a position's share links
-#[utoipa::path(get, path = "/positions/{id}/share-links", tag = "review", params(PositionPath),
+#[utoipa::path(get, path = "/positions/{id}/share-links", security(("api_key" = ["results:read"])), tag = "review", params(PositionPath),
     responses((status = 200, description = "The links, revoked ones included.", body = ShareLinks)))]
 async fn shares(
     State(s): State<WebState>,
@@ -197,7 +197,7 @@ struct NewShareLink {
 /// Create a share link
 ///
 /// A read-only link to some candidates' interviews for people without an account.
-#[utoipa::path(post, path = "/positions/{id}/share-links", tag = "review", params(PositionPath),
+#[utoipa::path(post, path = "/positions/{id}/share-links", security(("api_key" = ["results:write"])), tag = "review", params(PositionPath),
     request_body = NewShare,
     responses((status = 201, description = "The link; `url` is shown only now.", body = NewShareLink)))]
 async fn create_share(
@@ -213,7 +213,7 @@ async fn create_share(
 }
 
 /// Revoke a share link
-#[utoipa::path(post, path = "/share-links/{id}/revoke", tag = "review", params(SharePath),
+#[utoipa::path(post, path = "/share-links/{id}/revoke", security(("api_key" = ["results:write"])), tag = "review", params(SharePath),
     responses((status = 200, description = "Revoked.", body = ShareLinkView)))]
 async fn revoke_share(
     State(s): State<WebState>,
@@ -231,7 +231,7 @@ struct ShareViews {
 }
 
 /// List a share link's views
-#[utoipa::path(get, path = "/share-links/{id}/views", tag = "review", params(SharePath),
+#[utoipa::path(get, path = "/share-links/{id}/views", security(("api_key" = ["results:read"])), tag = "review", params(SharePath),
     responses((status = 200, description = "The link and who opened it.", body = ShareViews)))]
 async fn share_views(
     State(s): State<WebState>,
@@ -243,7 +243,7 @@ async fn share_views(
 }
 
 /// Get the review settings
-#[utoipa::path(get, path = "/review-settings", tag = "review",
+#[utoipa::path(get, path = "/review-settings", security(("api_key" = ["settings:read"])), tag = "review",
     responses((status = 200, description = "The organisation's review settings.", body = ReviewSettings)))]
 async fn settings(State(s): State<WebState>, ApiActor(a): ApiActor) -> Result<Response, ApiError> {
     Ok(Json(s.review.service.settings(&a.org_id).await?).into_response())
@@ -252,7 +252,7 @@ async fn settings(State(s): State<WebState>, ApiActor(a): ApiActor) -> Result<Re
 /// Change the review settings
 ///
 /// Administrators only.
-#[utoipa::path(put, path = "/review-settings", tag = "review", request_body = ReviewSettings,
+#[utoipa::path(put, path = "/review-settings", security(("api_key" = ["settings:write"])), tag = "review", request_body = ReviewSettings,
     responses((status = 200, description = "The settings as saved.", body = ReviewSettings)))]
 async fn put_settings(
     State(s): State<WebState>,

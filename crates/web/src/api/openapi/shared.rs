@@ -2,6 +2,11 @@
 //! than repeated on each handler: the ways to authenticate (checked by `crate::gate`), the
 //! problem+json answers the gate and the extractors give to any request, `Idempotency-Key` on
 //! POST and the rate-limit headers.
+//!
+//! Each operation's annotation declares the scopes it needs as `security(("api_key" =
+//! ["results:read"]))` (an empty list: no scope, explicitly). Here that declaration becomes the
+//! operation's full security requirements (the same scopes for partners; sessions have no
+//! scopes), the `x-required-scopes` member the gate enforces, and a line of its description.
 
 use serde_json::{Map, Value, json};
 
@@ -22,7 +27,7 @@ pub const ERRORS: [(&str, &str, &str); 9] = [
     (
         "403",
         "Forbidden",
-        "The credentials may not do this: `forbidden` (role or organisation), `insufficient_scope`, `ip_not_allowed`, `partner_suspended`, and the partner refusals of the partner guide.",
+        "The credentials may not do this: `forbidden` (role or organisation), `insufficient_scope` (the credential lacks a scope the operation declares; `required_scopes` lists them), `ip_not_allowed`, `partner_suspended`, and the partner refusals of the partner guide.",
     ),
     (
         "404",
@@ -194,7 +199,49 @@ fn errors_of(path: &str, method: &str, op: &Value) -> Vec<&'static str> {
     out
 }
 
+/// The scopes the annotation declared on the `api_key` scheme; `None` when it declared none.
+fn declared_scopes(op: &Value) -> Option<Vec<Value>> {
+    op.get("security")?
+        .as_array()?
+        .iter()
+        .find_map(|r| r.get("api_key"))?
+        .as_array()
+        .cloned()
+}
+
+/// Security requirements, `x-required-scopes` and a sentence of the description, from the
+/// declared scopes. An operation that declared nothing is left without them: the gate refuses
+/// it to machine credentials and the tests name it.
+fn scopes(op: &mut Value) {
+    let Some(scopes) = declared_scopes(op) else { return };
+    let names: Vec<String> = scopes
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|s| format!("`{s}`"))
+        .collect();
+    let line = match names.len() {
+        0 => "Required scope: none.".to_string(),
+        1 => format!("Required scope: {} (API keys, personal tokens and partners).", names[0]),
+        _ => format!(
+            "Required scopes: {} (API keys, personal tokens and partners).",
+            names.join(" and ")
+        ),
+    };
+    let description = match op.get("description").and_then(Value::as_str) {
+        Some(d) if !d.is_empty() => format!("{d}\n\n{line}"),
+        _ => line,
+    };
+    op["description"] = Value::from(description);
+    op["security"] = json!([
+        { "api_key": scopes },
+        { "partner_key": scopes, "partner_user": [] },
+        { "session": [] },
+    ]);
+    op[crate::gate::scopes::EXTENSION] = Value::Array(scopes);
+}
+
 fn operation(path: &str, method: &str, op: &mut Value) {
+    scopes(op);
     let errors = errors_of(path, method, op);
     if method == "post"
         && let Some(o) = op.as_object_mut()

@@ -188,3 +188,69 @@ fn the_checked_in_document_is_current() {
          SHORTLIST_UPDATE_OPENAPI=1 cargo nextest run -p shortlist-web openapi"
     );
 }
+
+/// Medium finding (scopes by path prefix): every operation declares the scopes it needs next to
+/// its annotation, the document shows them, and the gate's table has every one of them. An
+/// operation without a declaration fails here (and is refused to API credentials at run time).
+#[test]
+fn every_operation_declares_its_scope() {
+    let doc = document();
+    let mut undeclared = vec![];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let what = format!("{} {path}", method.to_uppercase());
+            let Some(scopes) = op[crate::gate::scopes::EXTENSION].as_array() else {
+                undeclared.push(what);
+                continue;
+            };
+            let names: Vec<&str> = scopes.iter().filter_map(Value::as_str).collect();
+            for s in &names {
+                shortlist_app::credentials::Scope::parse(s).unwrap_or_else(|e| panic!("{what}: {e}"));
+            }
+            let security = op["security"].as_array().expect("security");
+            assert_eq!(security[0]["api_key"], Value::from(names.clone()), "{what}");
+            assert_eq!(security[1]["partner_key"], Value::from(names.clone()), "{what}");
+            assert!(
+                op["description"].as_str().is_some_and(|d| d.contains("Required scope")),
+                "{what}: the description does not say the scope"
+            );
+        }
+    }
+    assert!(
+        undeclared.is_empty(),
+        "operations without a declared scope: {undeclared:?}"
+    );
+    let (_, errors) = super::scope_table();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// The scopes the partner guide documents for the operations the penetration test named.
+#[test]
+fn the_operations_the_finding_named_need_the_documented_scope() {
+    let doc = document();
+    let need = |method: &str, path: &str| -> Vec<String> {
+        doc["paths"][path][method][crate::gate::scopes::EXTENSION]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path} declares nothing"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    for (method, path, scopes) in [
+        ("get", "/review-settings", "settings:read"),
+        ("put", "/review-settings", "settings:write"),
+        ("get", "/email-templates/{kind}", "settings:read"),
+        ("put", "/email-templates/{kind}", "settings:write"),
+        ("delete", "/email-templates/{kind}", "settings:write"),
+        ("post", "/share-links/{id}/revoke", "results:write"),
+        ("get", "/share-links/{id}/views", "results:read"),
+        ("get", "/invitations/{id}/review", "results:read"),
+        ("get", "/invitations/{id}/evaluations", "results:read"),
+        ("post", "/invitations/{id}/evaluations", "results:write"),
+        ("get", "/invitations/{id}/report", "invitations:read results:read"),
+        ("get", "/me", ""),
+    ] {
+        let want: Vec<String> = scopes.split_whitespace().map(str::to_string).collect();
+        assert_eq!(need(method, path), want, "{method} {path}");
+    }
+}
