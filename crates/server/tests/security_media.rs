@@ -369,3 +369,57 @@ async fn an_editor_form_refused_for_a_large_file_keeps_none_of_its_files() {
     assert_eq!(rows_of(&app, &b.org).await, 0);
     app.stop().await;
 }
+
+/// With `Idempotency-Key`, an upload used to be read whole into memory for its fingerprint and
+/// anything over 64 MiB was refused, although intro videos may have 500 MiB. The body now
+/// streams to storage, and a replay of the key answers the first upload's result.
+#[tokio::test]
+async fn an_upload_with_an_idempotency_key_streams_past_64_mib_and_replays() {
+    let app = TestApp::spawn().await;
+    let admin = sign_in(&app, Role::Admin).await;
+    let key = app
+        .app
+        .credentials
+        .create_api_key(
+            &shortlist_app::credentials::Credentials::operator(&admin.org),
+            false,
+            "uploader",
+            "media:write media:read",
+            None,
+        )
+        .await
+        .unwrap();
+    let body = video(80 << 20, 11);
+    let want = hex(Sha256::digest(&body));
+    let c = common::client();
+    let idem = format!("upload-{}", unique());
+    let send = |b: Vec<u8>| {
+        c.post(format!("{}/media?kind=intro_video", admin.base))
+            .bearer_auth(&key.token)
+            .header("content-type", "video/webm")
+            .header("idempotency-key", &idem)
+            .body(b)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    let status = first.status();
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let media_key = first["media_key"].as_str().unwrap().to_string();
+    let got = c
+        .get(format!("{}/media/{media_key}", admin.base))
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(digest(got).await, (want, body.len()));
+    let rows = rows_of(&app, &admin.org).await;
+
+    let again = send(body).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["media_key"], first["media_key"], "the first upload's answer");
+    assert_eq!(rows_of(&app, &admin.org).await, rows, "nothing stored twice");
+    app.stop().await;
+}

@@ -77,7 +77,15 @@ pub fn parse_metadata(raw: &str) -> Result<CreationMetadata, UploadError> {
                 let bytes = STANDARD
                     .decode(v)
                     .map_err(|_| bad(format!("Upload-Metadata: the value of '{key}' is not base64")))?;
-                Some(String::from_utf8(bytes).map_err(|_| bad(format!("Upload-Metadata: '{key}' is not UTF-8")))?)
+                let text =
+                    String::from_utf8(bytes).map_err(|_| bad(format!("Upload-Metadata: '{key}' is not UTF-8")))?;
+                // Like every other text input (web's text_guard): PostgreSQL cannot store U+0000.
+                if text.contains('\0') {
+                    return Err(bad(format!(
+                        "Upload-Metadata: '{key}' must not contain the NUL character (U+0000)"
+                    )));
+                }
+                Some(text)
             }
             _ => None,
         };
@@ -268,6 +276,20 @@ mod tests {
         assert!(stored.contains(&b64("application/pdf")) && !stored.contains(&b64("Video/WebM;codecs=vp8")));
         assert!(parse_metadata("question cTE=").is_err());
         assert!(parse_metadata("token !!!").is_err());
+    }
+
+    #[test]
+    fn a_nul_in_any_metadata_value_is_refused() {
+        let raw = format!(
+            "token {},question {},take {},filetype {},filename {}",
+            b64("tok"),
+            b64("q1"),
+            b64("1"),
+            b64("video/webm"),
+            b64("a\0.webm")
+        );
+        let e = parse_metadata(&raw).err().unwrap_or_else(|| panic!("accepted a NUL"));
+        assert!(format!("{e:?}").contains("NUL"), "{e:?}");
     }
 
     #[test]

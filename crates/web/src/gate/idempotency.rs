@@ -16,7 +16,7 @@ use shortlist_store::idempotency as store;
 
 /// How long a key is remembered.
 pub const KEEP: TimeDelta = TimeDelta::hours(24);
-/// Bodies up to this size are kept for comparison and replay (the media upload limit).
+/// JSON and form bodies up to this size are read for comparison; answers up to it are kept.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 const MAX_KEY: usize = 255;
 
@@ -24,6 +24,24 @@ pub const HEADER: &str = "idempotency-key";
 
 fn internal(e: impl std::fmt::Display) -> Response {
     crate::error::ApiError(shortlist_app::AppError::Internal(anyhow::anyhow!("idempotency: {e}"))).into_response()
+}
+
+/// JSON, forms and text are compared byte for byte; anything else is a binary upload.
+fn is_text(h: &axum::http::HeaderMap) -> bool {
+    let ct = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    ct.is_empty()
+        || ct == "application/json"
+        || ct.ends_with("+json")
+        || ct == "application/x-www-form-urlencoded"
+        || ct.starts_with("text/")
 }
 
 pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: Next) -> Response {
@@ -36,15 +54,28 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
         );
     }
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large".into(),
-            serde_json::Map::new(),
-        );
+    // The request is its method, path with query, content type and body. A binary body (a media
+    // upload of up to 500 MiB) is not read here: it streams to its handler, and its declared
+    // length stands in for its bytes, so an upload is never held in memory for its key.
+    let binary = !is_text(&parts.headers);
+    let (body, bytes) = if binary {
+        let len = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .map(|v| v.as_bytes().to_vec())
+            .unwrap_or_default();
+        (body, Bytes::from(len))
+    } else {
+        let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large".into(),
+                serde_json::Map::new(),
+            );
+        };
+        (Body::from(bytes.clone()), bytes)
     };
-    // The request is its method, path with query, content type and body.
     let mut h = Sha256::new();
     h.update(parts.method.as_str());
     h.update([0]);
@@ -58,6 +89,7 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
             .unwrap_or(b""),
     );
     h.update([0]);
+    h.update(if binary { &b"length:"[..] } else { &b"body:"[..] });
     h.update(&bytes);
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
 
@@ -93,7 +125,7 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
             }
         };
     }
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next.run(Request::from_parts(parts, body)).await;
     let (mut rparts, rbody) = resp.into_parts();
     let Ok(out) = to_bytes(rbody, MAX_BODY).await else {
         let _ = store::release(&s.db, credential, key).await;

@@ -49,6 +49,8 @@ async fn take_response(
     let mut resp = ranged_object(&s.recruiting.media, &f.key, &f.content_type, headers).await?;
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let name = format!("answer-{question}-take-{take}");
+    resp.extensions_mut().insert(crate::files::DownloadName(name));
     Ok(resp)
 }
 
