@@ -70,13 +70,16 @@ async function run(browser) {
   const context = await browser.newContext({ acceptDownloads: true });
   await signIn(context, config.member);
 
-  // The control: the payload as a page of the server's origin runs and says so.
-  const control = await context.newPage();
+  // The control: the payload as a page of the server's origin runs and says so. Every page of
+  // the origin now forbids inline scripts (Content-Security-Policy), so the control's own
+  // context is told to ignore that policy; the checks below run without that exemption.
+  const controlCtx = await browser.newContext({ bypassCSP: true });
+  const control = await controlCtx.newPage();
   await control.goto(`${config.base}/healthz`);
   await control.setContent(config.controlPayload);
   await control.waitForFunction((mark) => document.title === mark, MARK, { timeout: WAIT });
   result.control = true;
-  await control.close();
+  await controlCtx.close();
 
   for (const url of config.fileUrls) {
     const { page, status, download } = await open(context, url);

@@ -16,57 +16,10 @@ mod openapi_support;
 
 use api_common::{Api, candidate_email, spec, wait_state};
 use common::{TestApp, client};
-use openapi_support::{Objects, document, objects, org, partner_headers};
+use openapi_support::{Hook, Objects, concrete, document, hook, objects, org, partner_headers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// The organisation's webhook endpoint and one of its deliveries.
-struct Hook {
-    id: String,
-    delivery: String,
-}
-
-async fn hook(api: &Api) -> Hook {
-    let (s, v) = api
-        .post(
-            "/webhooks",
-            json!({ "url": "http://127.0.0.1:9/hook", "events": ["invitation.sent"] }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
-    let (s, d) = api.post(&format!("/webhooks/{id}/test"), json!({})).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{d}");
-    Hook {
-        id,
-        delivery: d["id"].as_str().unwrap().to_string(),
-    }
-}
-
-/// `path` with every parameter filled from the organisation's own objects.
-fn concrete(path: &str, o: &Objects, h: &Hook) -> String {
-    let mut out = path.to_string();
-    for name in path.split('{').skip(1).filter_map(|p| p.split('}').next()) {
-        let section = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        let v = match (section, name) {
-            ("templates", "key") => o.template_key.clone(),
-            ("templates", "id") | (_, "template_id") => o.template.clone(),
-            ("positions", "id") => o.position.clone(),
-            ("invitations", "id") => o.invitation.clone(),
-            ("share-links", "id") => o.share_link.clone(),
-            ("media", "key") => o.media_key.clone(),
-            ("webhooks", "id") => h.id.clone(),
-            ("webhooks", "delivery_id") => h.delivery.clone(),
-            ("email-templates", "kind") => "invitation".into(),
-            ("invitations", "question") => "q1".into(),
-            ("invitations", "take") => "1".into(),
-            _ => panic!("{path}: the test does not know what `{{{name}}}` names; teach `concrete` about it"),
-        };
-        out = out.replace(&format!("{{{name}}}"), &v);
-    }
-    out
-}
 
 /// A body the operation accepts, so that only the scope stands between the call and a change.
 fn body(method: &str, path: &str, o: &Objects) -> Option<Value> {
@@ -224,7 +177,7 @@ async fn every_operation_refuses_a_credential_without_its_declared_scope_and_acc
                 let headers = partner_headers(&app, &admin, Some(&scopes)).await;
                 partners.insert(scopes.clone(), headers);
             }
-            let url = concrete(path, &o, &h);
+            let (url, _) = concrete(path, &o, &h);
             let payload = body(method, path, &o);
             let (status, v) = call(&admin.base, &partners[&scopes], method, &url, payload.as_ref()).await;
             assert_eq!(
@@ -261,7 +214,7 @@ async fn every_operation_refuses_a_credential_without_its_declared_scope_and_acc
             let headers = partner_headers(&app, &admin, Some(&scopes)).await;
             partners.insert(scopes.clone(), headers);
         }
-        let url = concrete(path, &o, &h);
+        let (url, _) = concrete(path, &o, &h);
         let payload = body(method, path, &o);
         let (status, v) = call(&admin.base, &partners[&scopes], method, &url, payload.as_ref()).await;
         assert_ne!(

@@ -155,7 +155,12 @@ async fn stored_xss_a_reviewer_opening_a_planted_take_runs_no_script() {
         files.push(format!("{base}/takes/q1/1"));
         files.push(format!("{base}/takes/q4/1"));
     }
-    files.push(format!("{anonymised}/{}/takes/q1/1", f.inv));
+    // An anonymised link never serves the original of a video take, only an audio-only copy,
+    // which the planted page cannot have: that route answers 404 (share_anonymised_audio.rs).
+    let anonymised_take = format!("{anonymised}/{}/takes/q1/1", f.inv);
+    let r = reqwest::get(&anonymised_take).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.text().await.unwrap().contains("PWNED"));
     let pages = [
         format!("{}/interviews/{}", app.base, f.inv),
         interview_url.clone(),

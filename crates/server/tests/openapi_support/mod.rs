@@ -128,3 +128,76 @@ pub async fn document(app: &TestApp) -> Value {
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
 }
+
+/// The organisation's webhook endpoint and one of its deliveries (objects only the webhooks API
+/// makes).
+pub struct Hook {
+    pub id: String,
+    pub delivery: String,
+}
+
+pub async fn hook(api: &Api) -> Hook {
+    let (s, v) = api
+        .post(
+            "/webhooks",
+            json!({ "url": "http://127.0.0.1:9/hook", "events": ["invitation.sent"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (s, d) = api.post(&format!("/webhooks/{id}/test"), json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{d}");
+    Hook {
+        id,
+        delivery: d["id"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The value for path parameter `name` of `path`, naming one of `o`'s objects; `None` for
+/// parameters that name no object (an e-mail kind, a question of an interview). A parameter no
+/// test knows fails the test rather than being skipped.
+fn fill(path: &str, name: &str, o: &Objects, h: &Hook) -> Option<String> {
+    let section = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let v = match (section, name) {
+        ("templates", "key") => o.template_key.clone(),
+        ("templates", "id") | (_, "template_id") => o.template.clone(),
+        ("positions", "id") => o.position.clone(),
+        ("invitations", "id") => o.invitation.clone(),
+        ("share-links", "id") => o.share_link.clone(),
+        ("media", "key") => o.media_key.clone(),
+        ("webhooks", "id") => h.id.clone(),
+        ("webhooks", "delivery_id") => h.delivery.clone(),
+        ("email-templates", "kind") => return None,
+        ("invitations", "question") => return None,
+        ("invitations", "take") => return None,
+        _ => panic!("{path}: the tests do not know what `{{{name}}}` names; teach `fill` about it"),
+    };
+    Some(v)
+}
+
+/// Values for the parameters that name no object.
+fn plain(name: &str) -> &'static str {
+    match name {
+        "kind" => "invitation",
+        "question" => "q1",
+        "take" => "1",
+        _ => "x",
+    }
+}
+
+/// `path` with its parameters filled from `o`, and whether any parameter names an object.
+pub fn concrete(path: &str, o: &Objects, h: &Hook) -> (String, bool) {
+    let mut out = path.to_string();
+    let mut names_object = false;
+    for name in path.split('{').skip(1).filter_map(|p| p.split('}').next()) {
+        let v = match fill(path, name, o, h) {
+            Some(v) => {
+                names_object = true;
+                v
+            }
+            None => plain(name).to_string(),
+        };
+        out = out.replace(&format!("{{{name}}}"), &v);
+    }
+    (out, names_object)
+}

@@ -138,19 +138,12 @@ async fn download(
     Ok(Response::from_parts(parts, Body::from(problem.to_string())))
 }
 
-/// A stored template file as a response, streamed with Range support: shown inline, never
-/// sniffed as another type; an SVG (which could carry script) is sandboxed when opened on its
-/// own.
+/// A stored template file as a response, streamed with Range support. Type, nosniff, the
+/// sandbox policy and the disposition (a download unless audio or video) are set for every
+/// file route by [`crate::files::guard`].
 pub(crate) async fn stored_file(media: &MediaStore, f: &MediaFile, headers: &HeaderMap) -> Result<Response, AppError> {
     let mut resp = ranged_object(media, &f.key, &f.content_type, headers).await?;
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
-    if f.content_type == "image/svg+xml" {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
-        );
-    }
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     Ok(resp)
 }
