@@ -11,32 +11,12 @@ mod api_common;
 mod common;
 mod openapi_support;
 
-use api_common::{Api, candidate_email, spec, wait_state};
+use api_common::{Api, wait_state};
 use common::{TestApp, client};
-use openapi_support::{Hook, Objects, Org, concrete, document, hook, objects, org};
+use openapi_support::{Hook, Objects, Org, body, concrete, document, hook, objects, org};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-
-/// A body the operation accepts, so that a refusal is about the id and not the body.
-fn body(method: &str, path: &str, b: &Objects) -> Option<Value> {
-    Some(match (method, path) {
-        ("PUT", "/templates/{id}") => json!({ "spec": spec("Hijacked", 1) }),
-        ("PATCH", "/positions/{id}") => json!({ "title": "Hijacked" }),
-        ("POST", "/positions/{id}/invitations") => json!({ "email": candidate_email("hijack") }),
-        ("POST", "/positions/{id}/invitations/batch") => {
-            json!({ "candidates": [{ "email": candidate_email("hijack") }] })
-        }
-        ("POST", "/invitations/{id}/extend") => json!({ "days": 30 }),
-        ("POST", "/invitations/{id}/evaluations") => json!({ "comment": "Hijacked" }),
-        ("POST", "/positions/{id}/decisions") => {
-            json!({ "invitation_ids": [b.invitation], "decision": "reject" })
-        }
-        ("POST", "/positions/{id}/share-links") => json!({ "invitation_ids": [b.invitation] }),
-        ("PATCH", "/webhooks/{id}") => json!({ "enabled": false, "description": "Hijacked" }),
-        _ => return None,
-    })
-}
 
 /// Everything of B's that an operation could change, as B reads it.
 async fn snapshot(api: &Api, o: &Objects, h: &Hook) -> Vec<(String, Value)> {
@@ -122,7 +102,7 @@ async fn organisation_a_gets_404_for_every_object_of_organisation_b_and_changes_
         let (url, true) = concrete(&path, &bo, &bh) else {
             continue;
         };
-        let payload = body(&method, &path, &bo);
+        let payload = body(&method, &path, &bo, "Hijacked");
         assert!(
             !has_body || payload.is_some() || path == "/media",
             "{method} {path}: takes a body the test has no sample of; add one to `body`"

@@ -14,51 +14,12 @@ mod api_common;
 mod common;
 mod openapi_support;
 
-use api_common::{Api, candidate_email, spec, wait_state};
+use api_common::{Api, wait_state};
 use common::{TestApp, client};
-use openapi_support::{Hook, Objects, concrete, document, hook, objects, org, partner_headers};
+use openapi_support::{Hook, Objects, body, concrete, document, hook, objects, org, partner_headers};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// A body the operation accepts, so that only the scope stands between the call and a change.
-fn body(method: &str, path: &str, o: &Objects) -> Option<Value> {
-    Some(match (method, path) {
-        ("POST", "/templates") => {
-            json!({ "key": format!("scoped-{}", api_common::unique()), "spec": spec("Scoped", 1) })
-        }
-        ("PUT", "/templates/{id}") => json!({ "spec": spec("Changed by scope", 1) }),
-        ("POST", "/positions") => json!({ "title": "Created without scope" }),
-        ("PATCH", "/positions/{id}") => json!({ "title": "Changed without scope" }),
-        ("POST", "/positions/find-or-create") => {
-            json!({ "ats_kind": "greenhouse", "external_id": "SCOPE-1", "title": "Found", "template_ids": [o.template] })
-        }
-        ("POST", "/positions/{id}/invitations") => json!({ "email": candidate_email("scoped") }),
-        ("POST", "/positions/{id}/invitations/batch") => {
-            json!({ "candidates": [{ "email": candidate_email("scoped") }] })
-        }
-        ("POST", "/invitations/{id}/extend") => json!({ "days": 30 }),
-        ("POST", "/invitations/{id}/evaluations") => json!({ "comment": "Scoped" }),
-        ("POST", "/positions/{id}/decisions") => {
-            json!({ "invitation_ids": [o.invitation], "decision": "reject" })
-        }
-        ("POST", "/positions/{id}/share-links") => json!({ "invitation_ids": [o.invitation] }),
-        ("PUT", "/review-settings") => json!({ "link_access": "anyone_with_link", "hide_until_submitted": false }),
-        ("PUT", "/email-templates/{kind}") => json!({
-            "subject": "Hijacked {{position_title}}",
-            "text_body": "Go to {{link}}",
-            "html_body": "<p>{{link}}</p>",
-        }),
-        ("PUT", "/settings") => json!({ "default_expiry_days": 2, "reminder_hours": [1] }),
-        ("POST", "/webhooks") => json!({ "url": "http://127.0.0.1:9/other", "events": ["invitation.sent"] }),
-        ("PATCH", "/webhooks/{id}") => json!({ "enabled": false, "description": "Changed without scope" }),
-        ("POST", "/push/subscriptions") => json!({
-            "endpoint": "http://127.0.0.1:9/push", "keys": { "p256dh": "x", "auth": "y" },
-        }),
-        ("DELETE", "/push/subscriptions") => json!({ "endpoint": "http://127.0.0.1:9/push" }),
-        _ => return None,
-    })
-}
 
 /// Everything an operation could change, as the organisation's administrator reads it.
 async fn snapshot(api: &Api, o: &Objects, h: &Hook) -> Vec<(String, Value)> {
@@ -178,7 +139,7 @@ async fn every_operation_refuses_a_credential_without_its_declared_scope_and_acc
                 partners.insert(scopes.clone(), headers);
             }
             let (url, _) = concrete(path, &o, &h);
-            let payload = body(method, path, &o);
+            let payload = body(method, path, &o, "Scoped");
             let (status, v) = call(&admin.base, &partners[&scopes], method, &url, payload.as_ref()).await;
             assert_eq!(
                 status,
@@ -215,7 +176,7 @@ async fn every_operation_refuses_a_credential_without_its_declared_scope_and_acc
             partners.insert(scopes.clone(), headers);
         }
         let (url, _) = concrete(path, &o, &h);
-        let payload = body(method, path, &o);
+        let payload = body(method, path, &o, "Scoped");
         let (status, v) = call(&admin.base, &partners[&scopes], method, &url, payload.as_ref()).await;
         assert_ne!(
             status,

@@ -201,3 +201,41 @@ pub fn concrete(path: &str, o: &Objects, h: &Hook) -> (String, bool) {
     }
     (out, names_object)
 }
+
+/// A body the operation accepts, so that only the check under test (scope, tenant) stands
+/// between the call and a change; `label` marks what such a change would write.
+pub fn body(method: &str, path: &str, o: &Objects, label: &str) -> Option<Value> {
+    let email = || candidate_email(&label.to_lowercase());
+    Some(match (method, path) {
+        ("POST", "/templates") => {
+            json!({ "key": format!("{}-{}", label.to_lowercase(), unique()), "spec": spec(label, 1) })
+        }
+        ("PUT", "/templates/{id}") => json!({ "spec": spec(label, 1) }),
+        ("POST", "/positions") | ("PATCH", "/positions/{id}") => json!({ "title": label }),
+        ("POST", "/positions/find-or-create") => {
+            json!({ "ats_kind": "greenhouse", "external_id": "SCOPE-1", "title": label, "template_ids": [o.template] })
+        }
+        ("POST", "/positions/{id}/invitations") => json!({ "email": email() }),
+        ("POST", "/positions/{id}/invitations/batch") => json!({ "candidates": [{ "email": email() }] }),
+        ("POST", "/invitations/{id}/extend") => json!({ "days": 30 }),
+        ("POST", "/invitations/{id}/evaluations") => json!({ "comment": label }),
+        ("POST", "/positions/{id}/decisions") => {
+            json!({ "invitation_ids": [o.invitation], "decision": "reject" })
+        }
+        ("POST", "/positions/{id}/share-links") => json!({ "invitation_ids": [o.invitation] }),
+        ("PUT", "/review-settings") => json!({ "link_access": "anyone_with_link", "hide_until_submitted": false }),
+        ("PUT", "/email-templates/{kind}") => json!({
+            "subject": format!("{label} {{{{position_title}}}}"),
+            "text_body": "Go to {{link}}",
+            "html_body": "<p>{{link}}</p>",
+        }),
+        ("PUT", "/settings") => json!({ "default_expiry_days": 2, "reminder_hours": [1] }),
+        ("POST", "/webhooks") => json!({ "url": "http://127.0.0.1:9/other", "events": ["invitation.sent"] }),
+        ("PATCH", "/webhooks/{id}") => json!({ "enabled": false, "description": label }),
+        ("POST", "/push/subscriptions") => json!({
+            "endpoint": "http://127.0.0.1:9/push", "keys": { "p256dh": "x", "auth": "y" },
+        }),
+        ("DELETE", "/push/subscriptions") => json!({ "endpoint": "http://127.0.0.1:9/push" }),
+        _ => return None,
+    })
+}
