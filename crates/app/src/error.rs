@@ -29,6 +29,14 @@ pub struct FieldError {
 }
 
 impl AppError {
+    /// The environmental fault behind an internal error (database down, disk full), if any.
+    pub fn fault(&self) -> Option<crate::faults::Fault> {
+        match self {
+            AppError::Internal(inner) => crate::faults::classify_anyhow(inner),
+            _ => None,
+        }
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         AppError::Validation {
             fields: vec![FieldError {
@@ -48,7 +56,11 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::TooLarge { .. } => "payload_too_large",
-            AppError::Internal(_) => "internal",
+            AppError::Internal(inner) => match crate::faults::classify_anyhow(inner) {
+                Some(crate::faults::Fault::DatabaseUnavailable) => "service_unavailable",
+                Some(crate::faults::Fault::StorageFull) => "insufficient_storage",
+                None => "internal",
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod connectors;
 pub mod credentials;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod interview;
 pub mod jobs;
 pub mod links;

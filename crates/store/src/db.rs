@@ -96,6 +96,7 @@ impl Db {
                     .map_err(|e| DbError::Unreachable(format!("{}: {e}", parent.display())))?;
             }
             let pool = SqlitePoolOptions::new()
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(&*conn)) }))
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
@@ -115,6 +116,7 @@ impl Db {
                 Err(_) => return Err(DbError::Unreachable("no answer within 10 s".into())),
             }
             let pool = PgPoolOptions::new()
+                .before_acquire(|conn, _| Box::pin(async move { Ok(usable(&*conn)) }))
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
@@ -182,6 +184,18 @@ impl Db {
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
+}
+
+/// Whether a pooled connection may be handed out. One whose transaction failed to commit or roll
+/// back still counts itself inside it (SQLite rolls back by itself on a full disk, and then the
+/// ROLLBACK the driver sends fails): handed out again, every `BEGIN` on it fails ("non-zero
+/// transaction depth") until a restart. Such a connection is closed and replaced instead.
+fn usable(conn: &impl Connection) -> bool {
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!("closing a pooled database connection left inside a failed transaction");
+    }
+    ok
 }
 
 /// Holds an exclusive lock on `<database file>.migrate-lock` until dropped.

@@ -7,6 +7,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use shortlist_app::AppError;
 use shortlist_app::error::FieldError;
+use shortlist_app::faults::Fault;
+
+/// How long a client is asked to wait when the database cannot be reached.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 fn status_of(e: &AppError) -> StatusCode {
     match e {
@@ -17,12 +21,26 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Internal(_) => match e.fault() {
+            Some(Fault::DatabaseUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Some(Fault::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+            None => StatusCode::INTERNAL_SERVER_ERROR,
+        },
     }
 }
 
 fn detail_of(e: &AppError) -> String {
     match e {
+        AppError::Internal(inner) if e.fault() == Some(Fault::DatabaseUnavailable) => {
+            tracing::warn!(error = format!("{inner:#}"), "database unavailable");
+            format!(
+                "The service cannot reach its database right now; nothing was changed. Try again in {UNAVAILABLE_RETRY_SECS} s."
+            )
+        }
+        AppError::Internal(inner) if e.fault() == Some(Fault::StorageFull) => {
+            tracing::error!(error = format!("{inner:#}"), "storage full");
+            "The server has run out of storage space; nothing was saved. Please try again later.".to_string()
+        }
         AppError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "internal error");
             "Something went wrong on our side. It has been logged; please try again.".to_string()
@@ -39,9 +57,12 @@ fn detail_of(e: &AppError) -> String {
 }
 
 fn retry_after(e: &AppError, resp: &mut Response) {
-    if let AppError::RateLimited { retry_after_secs } = e
-        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-    {
+    let secs = match e {
+        AppError::RateLimited { retry_after_secs } => *retry_after_secs,
+        _ if e.fault() == Some(Fault::DatabaseUnavailable) => UNAVAILABLE_RETRY_SECS,
+        _ => return,
+    };
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }

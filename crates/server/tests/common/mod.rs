@@ -267,6 +267,7 @@ where
 }
 pub mod png;
 pub mod process;
+pub mod tmpfs;
 
 /// A fresh bucket on the test S3 server (moto, started by scripts/test-services), named
 /// `<prefix>-<random>`. `None` outside CI when no S3 server runs; in CI a missing one fails.
