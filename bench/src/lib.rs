@@ -1,6 +1,7 @@
 //! Shared bits of the benchmarks: start-up ([`harness`]), load generation ([`load`]), where
 //! results go and how they are written.
 
+pub mod chaos;
 pub mod harness;
 pub mod load;
 
