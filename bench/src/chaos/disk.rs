@@ -71,7 +71,7 @@ fn files_named(dir: &Path, part: &str) -> usize {
 }
 
 pub async fn run(uploads: usize) -> anyhow::Result<Value> {
-    let tmp = tempfile::tempdir()?;
+    let tmp = super::scratch()?;
     let disk = tmp.path().join("disk");
     std::fs::create_dir_all(&disk)?;
     let _mount = Mount::new(&disk, 64)?;

@@ -34,12 +34,29 @@ pub async fn drain(db: &Db, within: Duration) -> anyhow::Result<Option<Duration>
     Ok(None)
 }
 
-/// After a drain: jobs still `running` (their lease renewed or not, nobody will finish them) and
-/// Idempotency-Keys still `running` (a retry would be told "in progress").
-pub async fn stuck(db: &Db) -> anyhow::Result<(i64, i64)> {
-    let jobs = scalar(db, "SELECT COUNT(*) FROM jobs WHERE state = 'running'").await?;
-    let keys = scalar(db, "SELECT COUNT(*) FROM idempotency_keys WHERE state = 'running'").await?;
-    Ok((jobs, keys))
+/// After a drain, with no request in flight.
+#[derive(Debug, serde::Serialize)]
+pub struct Leftovers {
+    /// Jobs still `running`: nobody is working on them.
+    pub stuck_jobs: i64,
+    /// Idempotency-Keys `running` under a live lease: a retry would be told "in progress".
+    pub stuck_keys: i64,
+    /// Keys `running` under a lapsed lease: their request died; a retry takes them over.
+    pub abandoned_keys: i64,
+}
+
+pub async fn leftovers(db: &Db) -> anyhow::Result<Leftovers> {
+    let stuck_jobs = scalar(db, "SELECT COUNT(*) FROM jobs WHERE state = 'running'").await?;
+    let now = chrono::Utc::now();
+    let sql =
+        "SELECT COUNT(*) FROM idempotency_keys WHERE state = 'running' AND (lease_until IS NULL OR lease_until > $1)";
+    let stuck_keys: i64 = on_db!(db, p => sqlx::query_scalar(sql).bind(now).fetch_one(p).await?);
+    let running = scalar(db, "SELECT COUNT(*) FROM idempotency_keys WHERE state = 'running'").await?;
+    Ok(Leftovers {
+        stuck_jobs,
+        stuck_keys,
+        abandoned_keys: running - stuck_keys,
+    })
 }
 
 /// Per recipient ending with `suffix`: the Message-ID of every copy the SMTP sink received.

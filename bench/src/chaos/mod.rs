@@ -205,3 +205,14 @@ pub async fn created(req: reqwest::RequestBuilder) -> anyhow::Result<serde_json:
     anyhow::ensure!(status.as_u16() == 201, "{status}: {text}");
     Ok(serde_json::from_str(&text)?)
 }
+
+/// A scratch folder for one run; with CHAOS_KEEP=1 it (and the instances' logs in it) is kept
+/// and its path printed, to read what the servers said.
+pub fn scratch() -> anyhow::Result<tempfile::TempDir> {
+    let mut dir = tempfile::tempdir()?;
+    if std::env::var("CHAOS_KEEP").is_ok_and(|v| v == "1") {
+        dir.disable_cleanup(true);
+        eprintln!("chaos: keeping {}", dir.path().display());
+    }
+    Ok(dir)
+}

@@ -67,7 +67,7 @@ fn through(db_url: &str, port: u16) -> anyhow::Result<(String, std::net::SocketA
 }
 
 pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
-    let tmp = tempfile::tempdir()?;
+    let tmp = super::scratch()?;
     let db_url = crate::database_url(&tmp);
     anyhow::ensure!(
         db_url.starts_with("postgres"),
@@ -176,13 +176,13 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
     tokio::time::sleep(cfg.before).await;
     proxy.cut();
     tokio::time::sleep(cfg.outage).await;
-    proxy.restore();
+    proxy.restore().await?;
     while tasks.join_next().await.is_some() {}
 
     let db = Db::connect(&db_url).await?;
     let rows = evidence::invitations(&db, &suffix).await?;
     let drained = evidence::drain(&db, Duration::from_secs(120)).await?;
-    let (stuck_jobs, stuck_keys) = evidence::stuck(&db).await?;
+    let left = evidence::leftovers(&db).await?;
     db.close().await;
     let mut g = rec.lock().await;
     let lost = g.acked.iter().filter(|e| !rows.contains_key(*e)).count();
@@ -192,8 +192,7 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
         "acknowledged_writes": g.acked.len(),
         "lost": lost,
         "first_success_after_restore_secs": g.first_ok_after_restore,
-        "stuck_jobs": stuck_jobs,
-        "stuck_keys": stuck_keys,
+        "left_after_drain": left,
         "drain_secs": drained.map(|d| d.as_secs_f64()),
     });
     for (i, name) in names.iter().enumerate() {

@@ -1,62 +1,67 @@
-//! A TCP proxy in front of PostgreSQL that can be cut: live links are closed and new ones are
-//! closed at once, as a stopped database server looks to its clients; restored, it forwards
-//! again. The database itself keeps running, so nothing else on the machine is disturbed.
+//! A TCP proxy in front of PostgreSQL that can be cut: while cut, live links are closed and the
+//! port refuses connections, as a stopped database server looks to its clients; restored, it
+//! listens on the same port and forwards again. The database itself keeps running, so nothing
+//! else on the machine is disturbed.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 pub struct Proxy {
     pub port: u16,
-    /// Cancelled on a cut; `None` while cut.
-    live: Arc<Mutex<Option<CancellationToken>>>,
-    stop: CancellationToken,
+    target: SocketAddr,
+    /// Cancelled on a cut: stops the listener and every link it made.
+    live: Mutex<CancellationToken>,
 }
 
 impl Proxy {
     pub async fn start(target: SocketAddr) -> anyhow::Result<Proxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
-        let live = Arc::new(Mutex::new(Some(CancellationToken::new())));
-        let stop = CancellationToken::new();
-        let (l, s) = (live.clone(), stop.clone());
-        tokio::spawn(async move {
-            loop {
-                let accepted = tokio::select! {
-                    _ = s.cancelled() => return,
-                    a = listener.accept() => a,
-                };
-                let Ok((inbound, _)) = accepted else { continue };
-                let token = l.lock().ok().and_then(|g| g.clone());
-                // Cut: the connection is closed at once.
-                let Some(token) = token else { continue };
-                tokio::spawn(link(inbound, target, token));
-            }
-        });
-        Ok(Proxy { port, live, stop })
+        let token = CancellationToken::new();
+        tokio::spawn(serve(listener, target, token.clone()));
+        Ok(Proxy {
+            port,
+            target,
+            live: Mutex::new(token),
+        })
     }
 
-    /// Closes every link and refuses new ones until [`Proxy::restore`].
+    /// Closes every link and the listening port until [`Proxy::restore`].
     pub fn cut(&self) {
-        if let Ok(mut g) = self.live.lock()
-            && let Some(t) = g.take()
-        {
+        if let Ok(t) = self.live.lock() {
             t.cancel();
         }
     }
 
-    pub fn restore(&self) {
-        if let Ok(mut g) = self.live.lock() {
-            g.get_or_insert_with(CancellationToken::new);
+    /// Listens on the same port again.
+    pub async fn restore(&self) -> anyhow::Result<()> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let token = CancellationToken::new();
+        if let Ok(mut t) = self.live.lock() {
+            *t = token.clone();
         }
+        tokio::spawn(serve(listener, self.target, token));
+        Ok(())
     }
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.cut();
-        self.stop.cancel();
+    }
+}
+
+async fn serve(listener: TcpListener, target: SocketAddr, cut: CancellationToken) {
+    loop {
+        let accepted = tokio::select! {
+            _ = cut.cancelled() => return,
+            a = listener.accept() => a,
+        };
+        if let Ok((inbound, _)) = accepted {
+            tokio::spawn(link(inbound, target, cut.clone()));
+        }
     }
 }
 

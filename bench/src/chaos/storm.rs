@@ -94,7 +94,7 @@ async fn invite(
 }
 
 pub async fn run(cfg: &StormCfg) -> anyhow::Result<Value> {
-    let tmp = tempfile::tempdir()?;
+    let tmp = super::scratch()?;
     let db_url = crate::database_url(&tmp);
     let mut cluster = Cluster::new(&db_url, tmp.path(), 2, &[])?;
     cluster.start(0)?;
@@ -169,7 +169,7 @@ pub async fn run(cfg: &StormCfg) -> anyhow::Result<Value> {
 
     let db = Db::connect(&db_url).await?;
     let drained = evidence::drain(&db, Duration::from_secs(300)).await?;
-    let (stuck_jobs, stuck_keys) = evidence::stuck(&db).await?;
+    let left = evidence::leftovers(&db).await?;
     let rows = evidence::invitations(&db, &suffix).await?;
     let t = tally.lock().await;
     let lost = t.acked.iter().filter(|e| !rows.contains_key(*e)).count();
@@ -206,8 +206,7 @@ pub async fn run(cfg: &StormCfg) -> anyhow::Result<Value> {
         "present": rows.len(),
         "lost": lost,
         "duplicated": duplicated,
-        "stuck_jobs": stuck_jobs,
-        "stuck_keys": stuck_keys,
+        "left_after_drain": left,
         "drain_secs": drained.map(|d| d.as_secs_f64()),
         "email_second_attempts": second_attempts,
         "mail": mail,

@@ -31,8 +31,9 @@ const MAX_KEY: usize = 255;
 
 pub const HEADER: &str = "idempotency-key";
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    crate::error::ApiError(shortlist_app::AppError::Internal(anyhow::anyhow!("idempotency: {e}"))).into_response()
+/// The cause is kept (not flattened to text), so an unreachable database still answers 503.
+fn internal(e: impl Into<anyhow::Error>) -> Response {
+    crate::error::ApiError(shortlist_app::AppError::Internal(e.into().context("idempotency"))).into_response()
 }
 
 /// JSON, forms and text are compared byte for byte; anything else is a binary upload.
@@ -142,7 +143,7 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
     let (mut rparts, rbody) = resp.into_parts();
     let Ok(out) = to_bytes(rbody, MAX_BODY).await else {
         let _ = store::release(&s.db, credential, key, &owner).await;
-        return internal("response body unreadable");
+        return internal(anyhow::anyhow!("response body unreadable"));
     };
     // Failures on our side are not remembered: the client may retry with the same key.
     let keep = !rparts.status.is_server_error() && rparts.status != StatusCode::TOO_MANY_REQUESTS;
