@@ -49,6 +49,16 @@ async fn a_full_media_disk_refuses_uploads_with_507_and_recovers_once_freed() {
         assert!(text.contains("storage space"), "{text}");
         assert_eq!(tus.offset(&loc).await, MIB, "the committed offset is unchanged");
     }
+    // The API says the same in problem+json (a recruiter's template file).
+    let r = (i.api.c.post(format!("{}/media?kind=logo", i.api.base)))
+        .header("content-type", "image/png")
+        .body(common::png::png_1x1([1, 2, 3, 255]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "insufficient_storage", "{problem}");
     let (status, body) = readyz(&app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["storage"], "full", "{body}");
@@ -72,6 +82,61 @@ async fn a_full_media_disk_refuses_uploads_with_507_and_recovers_once_freed() {
     assert_eq!(body["storage"], "ok");
     let from = tus.resume(&loc, &all).await;
     assert_eq!(from, MIB, "resumed at the committed offset");
+    assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
+    app.stop().await;
+}
+
+/// The staged files of an upload, by key (what is on the disk, not what the rows say).
+fn staged_files(media: &Path, id: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(media.join("staging").join(id))
+        .map(|d| {
+            d.flatten()
+                .map(|e| format!("staging/{id}/{}", e.file_name().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The last part fits on the disk but the assembled answer does not: the PATCH answers 507
+/// and its part does not stay behind to fill the disk again once space is freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_that_fails_for_space_leaves_no_staged_part_behind() {
+    let fs = Tmpfs::mount(16);
+    let data_dir = tempfile::tempdir_in(fs.path()).unwrap();
+    let media = data_dir.path().join("media");
+    let app = TestApp::spawn_on(TestDb::fresh().await, data_dir, &[]).await;
+    let i = interview(&app).await;
+    let tus = Tus::new(&app, &i.token);
+    let all = data(6 * MIB, 83);
+    let loc = tus.video(all.len(), 1).await;
+    let id = loc.trim_start_matches("/uploads/").to_string();
+    tus.patch_ok(&loc, 0, &all[..4 * MIB]).await;
+    // Room for the last 2 MiB part, not for the 6 MiB answer assembled from the parts.
+    let ballast = fs.path().join("ballast");
+    std::fs::write(&ballast, vec![7u8; 3 * MIB]).unwrap();
+    fs.fill();
+    std::fs::remove_file(&ballast).unwrap();
+
+    let r = tus.patch(&loc, 4 * MIB, &all[4 * MIB..]).await;
+    let status = r.status();
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{}", r.text().await.unwrap());
+    assert_eq!(tus.offset(&loc).await, 4 * MIB, "the committed offset is unchanged");
+    let recorded: Vec<String> = shortlist_store::uploads::parts(&app.app.db, &id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.object_key)
+        .collect();
+    assert_eq!(
+        staged_files(&media, &id),
+        recorded,
+        "only recorded parts are on the disk"
+    );
+
+    fs.free();
+    tus.patch_ok(&loc, 4 * MIB, &all[4 * MIB..]).await;
     assert_eq!(stored_take(&app, &i, 1).await.0, sha256_hex(&all));
     app.stop().await;
 }
