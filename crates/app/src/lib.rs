@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod recruiting;
 pub mod review;
 pub mod secrets;
+pub mod storage;
 pub mod tokens;
 pub mod uploads;
 pub mod webhooks;

@@ -51,6 +51,8 @@ pub struct App {
     pub webhooks: shortlist_app::webhooks::Webhooks,
     /// SHORTLIST_TRUSTED_PROXIES, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether the disk is full (readiness, metrics) and the operators' notice.
+    pub storage: shortlist_app::storage::StorageWatch,
 }
 
 impl App {
@@ -99,6 +101,10 @@ impl App {
             .with(Arc::new(DiagMarker { media: media.clone() }))
             .with(Arc::new(ExpireUpload {
                 uploads: uploads.clone(),
+            }))
+            .with(Arc::new(shortlist_app::uploads::SweepStaging {
+                uploads: uploads.clone(),
+                clock: clock.clone(),
             }))
             .with(Arc::new(shortlist_app::uploads::ProbeMedia::new(
                 db.clone(),
@@ -179,6 +185,14 @@ impl App {
         // The digest scheduler is a job chain; this starts it on a fresh database.
         notify::digest::start(&db, clock.now()).await?;
         housekeeping::start(&db, clock.now()).await?;
+        shortlist_app::uploads::start_sweep(&db, clock.now()).await?;
+        let storage = shortlist_app::storage::StorageWatch::new(
+            db.clone(),
+            media.clone(),
+            clock.clone(),
+            common.data_dir.clone(),
+            serve.operator_emails.iter().map(|e| e.trim().to_lowercase()).collect(),
+        );
         Ok(App {
             db,
             media,
@@ -196,6 +210,7 @@ impl App {
             webhooks,
             idempotency_sealer: shortlist_app::secrets::Sealer::new(&common.secret_key()?, "api/idempotent-answer"),
             trusted_proxies,
+            storage,
         })
     }
 
@@ -239,6 +254,7 @@ impl App {
                     .collect(),
             ),
             public_origin,
+            storage: self.storage.clone(),
         }
     }
 

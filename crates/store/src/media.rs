@@ -10,6 +10,7 @@ use object_store::{ObjectStore, PutPayload};
 use std::sync::Arc;
 
 mod streaming;
+mod sweep;
 pub use streaming::{ByteStream, MediaWriter};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ impl MediaError {
 pub struct MediaStore {
     inner: Arc<dyn ObjectStore>,
     describe: String,
+    /// The folder of a `file://` store (free space and temporary files are looked at there).
+    root: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for MediaStore {
@@ -59,6 +62,7 @@ impl MediaStore {
                 Ok(MediaStore {
                     inner: Arc::new(fs),
                     describe: format!("file://{}", dir.display()),
+                    root: Some(dir),
                 })
             }
             "s3" => {
@@ -79,6 +83,7 @@ impl MediaStore {
                 Ok(MediaStore {
                     inner,
                     describe: format!("s3://{bucket}/{prefix}"),
+                    root: None,
                 })
             }
             _ => Err(MediaError::UnsupportedUrl(raw.to_string())),
@@ -87,6 +92,11 @@ impl MediaStore {
 
     pub fn describe(&self) -> &str {
         &self.describe
+    }
+
+    /// The folder of a `file://` store; `None` for S3.
+    pub fn local_root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
     }
 
     fn path(key: &str) -> Result<Path, MediaError> {

@@ -45,7 +45,8 @@ async fn readyz(State(s): State<WebState>) -> impl IntoResponse {
     } else {
         false
     };
-    let ready = db_ok && migrations;
+    let storage_full = s.storage.is_full();
+    let ready = db_ok && migrations && !storage_full;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -55,6 +56,7 @@ async fn readyz(State(s): State<WebState>) -> impl IntoResponse {
         "status": if ready { "ready" } else { "not_ready" },
         "database": if db_ok { "ok" } else { "unreachable" },
         "migrations": if migrations { "current" } else { "pending" },
+        "storage": if storage_full { "full" } else { "ok" },
     });
     (status, Json(body))
 }
@@ -83,6 +85,7 @@ async fn scrape(State(s): State<WebState>, headers: HeaderMap) -> Response {
                 .into_response();
         }
     }
+    s.storage.is_full(); // sets shortlist_storage_full
     // Queue depth is read from the database at scrape time, so every instance reports the
     // shared queue, not only its own jobs.
     match shortlist_store::jobs::counts(&s.db).await {

@@ -14,6 +14,7 @@ mod health;
 mod limits;
 mod pages;
 mod review;
+mod storage;
 mod telemetry;
 mod text_guard;
 mod tus;
@@ -76,6 +77,8 @@ pub struct WebState {
     /// Lower-cased e-mails of the installation's operators (SHORTLIST_OPERATOR_EMAILS): the
     /// administrators among them see /admin/partners.
     pub operators: Arc<Vec<String>>,
+    /// Full-disk state for readiness and metrics; told of every 507 answered.
+    pub storage: shortlist_app::storage::StorageWatch,
 }
 
 /// The whole HTTP application.
@@ -106,6 +109,7 @@ pub fn router(state: WebState) -> Router {
             auth::cross_origin_guard,
         ))
         .layer(axum::middleware::from_fn(text_guard::refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), storage::watch))
         .layer(axum::middleware::from_fn_with_state(
             headers::Https(state.secure_cookies),
             headers::apply,

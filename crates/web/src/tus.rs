@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{head, options};
 use chrono::{DateTime, Utc};
+use shortlist_app::faults::{Fault, classify_anyhow};
 use shortlist_app::uploads::{PatchRequest, UploadError, UploadInfo, rules};
 
 const TUS_VERSION: &str = "1.0.0";
@@ -99,6 +100,14 @@ fn error(e: UploadError) -> Tus {
         UploadError::TooMany => StatusCode::TOO_MANY_REQUESTS,
         // A submitted take stays as it is: a second upload of it conflicts with it.
         UploadError::Submitted(_) => StatusCode::CONFLICT,
+        UploadError::Internal(inner) if classify_anyhow(inner) == Some(Fault::StorageFull) => {
+            tracing::error!(error = format!("{inner:#}"), "upload refused: storage full");
+            return fail(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "The server has run out of storage space; the bytes of this request were not kept. \
+                 Resume the upload later from the offset HEAD reports.",
+            );
+        }
         UploadError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "upload failed");
             return fail(

@@ -126,20 +126,16 @@ impl Interviews {
             });
         }
         if ["created", "sent", "failed"].contains(&row.state.as_str()) {
-            let mut tx = db.begin().await?;
-            if inv::transition(&mut tx, &org, &id, &["created", "sent", "failed"], "opened", now).await? {
-                let e = NewEvent {
-                    kind: "opened",
-                    from_state: Some(&row.state),
-                    to_state: Some("opened"),
-                    actor: "candidate",
-                    detail: None,
-                    at: now,
-                };
-                inv::add_event(&mut tx, &org, &id, &e).await?;
-                row.state = "opened".into();
+            // Only a record that the link was opened: on a full disk the page still shows (the
+            // next visit records it).
+            match self.mark_opened(&org, &id, &row.state, now).await {
+                Ok(true) => row.state = "opened".into(),
+                Ok(false) => {}
+                Err(e) if e.fault() == Some(crate::faults::Fault::StorageFull) => {
+                    tracing::warn!(invitation = id.as_str(), error = %e, "opening not recorded: storage is full");
+                }
+                Err(e) => return Err(e),
             }
-            tx.commit().await?;
         }
         let answers = store::answers(db, &org, &id).await?;
         Ok(Access::Open(Box::new(Session {
@@ -151,6 +147,31 @@ impl Interviews {
             progress,
             answers,
         })))
+    }
+
+    /// created/sent/failed → opened, with its history event; `Ok(false)` if it moved meanwhile.
+    async fn mark_opened(
+        &self,
+        org: &OrgId,
+        id: &InvitationId,
+        from: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, AppError> {
+        let mut tx = self.db().begin().await?;
+        let moved = inv::transition(&mut tx, org, id, &["created", "sent", "failed"], "opened", now).await?;
+        if moved {
+            let e = NewEvent {
+                kind: "opened",
+                from_state: Some(from),
+                to_state: Some("opened"),
+                actor: "candidate",
+                detail: None,
+                at: now,
+            };
+            inv::add_event(&mut tx, org, id, &e).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     /// Remembers the candidate's language choice.

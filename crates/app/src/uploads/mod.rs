@@ -12,10 +12,12 @@ mod expiry;
 mod patch;
 mod probe;
 pub mod rules;
+mod sweep;
 
 pub use expiry::{EXPIRE_KIND, ExpireUpload};
 pub use patch::PatchRequest;
 pub use probe::{PROBE_KIND, ProbeMedia, audio_backfill_job, audio_key, poster_key, probe_job};
+pub use sweep::{MIN_AGE as SWEEP_MIN_AGE, SWEEP_KIND, SweepStaging, Swept, start_sweep};
 
 use crate::clock::Clock;
 use crate::recruiting::invitations::LIVE;
@@ -84,7 +86,9 @@ pub struct UploadLimits {
     pub per_invitation: i64,
     /// An unfinished upload expires this long after creation.
     pub expire_after: TimeDelta,
-    /// How long a PATCH holds an upload without renewing.
+    /// How long a PATCH holds an upload without renewing; it renews every third of it while
+    /// bytes flow. Short, because it is also how long a client resuming after a crash of the
+    /// process that held its upload waits (423) before it can continue.
     pub lease: TimeDelta,
     /// A PATCH body that sends nothing for this long is treated as cut off.
     pub idle: Duration,
@@ -98,7 +102,7 @@ impl Default for UploadLimits {
             part_bytes: 8 << 20,
             per_invitation: 200,
             expire_after: TimeDelta::hours(24),
-            lease: TimeDelta::seconds(60),
+            lease: TimeDelta::seconds(6),
             idle: Duration::from_secs(30),
         }
     }

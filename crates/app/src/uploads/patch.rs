@@ -166,6 +166,10 @@ impl Uploads {
             renewed: Instant::now(),
         };
         let result = h.run(offset, new_length, sum, body).await;
+        if result.is_err() {
+            // A failed store or commit (a full disk) must not leave its parts to fill the disk.
+            self.forget_unrecorded(id, std::mem::take(&mut h.pending)).await;
+        }
         if let Err(e) = store::release(&self.db, id, &h.lock).await {
             tracing::warn!(upload = id, error = %e, "lease not released; it runs out by itself");
         }

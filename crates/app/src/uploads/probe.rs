@@ -17,6 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+/// Scratch folders of the probe in the system's temporary folder; a sweep removes stale ones
+/// (a killed worker leaves its copy of a take behind).
+pub(super) const PROBE_TMP_PREFIX: &str = "shortlist-probe-";
+
 pub const PROBE_KIND: &str = "media.probe";
 /// A hung ffmpeg must not hold a worker slot for ever.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -250,7 +254,10 @@ impl JobHandler for ProbeMedia {
         if now.is_none_or(|t| t.media_key != key) {
             return Ok(()); // the take is gone or was replaced; its replacement has its own probe
         }
-        let dir = tempfile::tempdir().map_err(JobError::retry)?;
+        let dir = tempfile::Builder::new()
+            .prefix(PROBE_TMP_PREFIX)
+            .tempdir()
+            .map_err(JobError::retry)?;
         let input = dir.path().join("take");
         if !self.fetch(key, &input).await? {
             return Ok(());

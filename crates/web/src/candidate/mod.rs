@@ -246,7 +246,12 @@ pub(crate) async fn open(s: &WebState, token: &str, lang: Option<&str>) -> Resul
                 && sess.progress.locale.as_deref() != Some(l)
                 && let Err(e) = s.interviews.set_locale(&mut sess, l).await
             {
-                return Err(PageError(e).into_response());
+                // Remembering the language is not worth refusing the page on a full disk.
+                if e.fault() != Some(shortlist_app::faults::Fault::StorageFull) {
+                    return Err(PageError(e).into_response());
+                }
+                tracing::warn!(error = %e, "language choice not saved: storage is full");
+                sess.progress.locale = Some(l.to_string());
             }
             Ok(sess)
         }
