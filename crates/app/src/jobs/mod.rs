@@ -1,5 +1,6 @@
 //! Background job kinds and the worker that runs them on top of `store::jobs`.
 
+pub mod email;
 mod handlers;
 pub mod housekeeping;
 mod worker;
