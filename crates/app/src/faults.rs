@@ -66,7 +66,7 @@ pub fn classify(err: &(dyn Error + 'static)) -> Option<Fault> {
 
 /// [`classify`] for an `anyhow` error (its context layers included).
 pub fn classify_anyhow(err: &anyhow::Error) -> Option<Fault> {
-    err.chain().find_map(|e| one(e))
+    err.chain().find_map(one)
 }
 
 #[cfg(test)]

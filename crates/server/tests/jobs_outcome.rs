@@ -40,7 +40,10 @@ async fn allow_done(db: &Db) {
             sqlx::query("DROP TRIGGER refuse_done").execute(p).await.unwrap();
         }
         Db::Postgres(p) => {
-            sqlx::query("DROP TRIGGER refuse_done ON jobs").execute(p).await.unwrap();
+            sqlx::query("DROP TRIGGER refuse_done ON jobs")
+                .execute(p)
+                .await
+                .unwrap();
         }
     }
 }
@@ -59,7 +62,12 @@ async fn row(db: &Db, id: &JobId) -> JobRow {
 
 /// Executions of the job, counted from the marker objects its handler wrote.
 async fn runs(app: &common::TestApp, id: &JobId) -> usize {
-    app.app.media.list(&diag_marker_prefix(id.as_str())).await.unwrap().len()
+    app.app
+        .media
+        .list(&diag_marker_prefix(id.as_str()))
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,7 +77,10 @@ async fn an_outcome_that_failed_to_record_is_recorded_by_a_retry() {
     let db = Db::connect(&app.db.url).await.unwrap();
     refuse_done(&db).await;
     let id = enqueue_marker(&db).await;
-    let ran = common::eventually(Duration::from_secs(20), || async { (runs(&app, &id).await > 0).then_some(()) }).await;
+    let ran = common::eventually(Duration::from_secs(20), || async {
+        (runs(&app, &id).await > 0).then_some(())
+    })
+    .await;
     assert!(ran.is_some(), "the job never ran: {:?}", row(&db, &id).await);
     // The handler has returned; give the worker a moment to meet the refusal (a failed write
     // leaves nothing in the database to poll for).
@@ -94,7 +105,12 @@ async fn an_outcome_that_failed_to_record_is_recorded_by_a_retry() {
         meanwhile.locked_until,
         after.locked_until
     );
-    let done = done.unwrap_or_else(|| panic!("the job stayed {} after the database accepted writes again", after.state));
+    let done = done.unwrap_or_else(|| {
+        panic!(
+            "the job stayed {} after the database accepted writes again",
+            after.state
+        )
+    });
     assert_eq!(done.attempts, 1, "recorded by the attempt that ran it");
     assert_eq!(runs(&app, &id).await, 1, "the job ran once");
     app.stop().await;

@@ -29,7 +29,11 @@ async fn scalar(db: &Db, sql: &str) -> i64 {
 }
 
 async fn mails_done(db: &Db) -> i64 {
-    scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 'invitation.email' AND state = 'done'").await
+    scalar(
+        db,
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'invitation.email' AND state = 'done'",
+    )
+    .await
 }
 
 /// Every message the sink holds for these recipients, read once: recipient -> raw messages.
@@ -127,7 +131,11 @@ async fn killed_workers_send_each_invitation_with_one_message_id() {
         mails_done(&db).await,
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-    let undelivered = scalar(&db, "SELECT COUNT(*) FROM invitations WHERE delivery <> 'sent' OR state <> 'sent'").await;
+    let undelivered = scalar(
+        &db,
+        "SELECT COUNT(*) FROM invitations WHERE delivery <> 'sent' OR state <> 'sent'",
+    )
+    .await;
     let second_attempts = scalar(
         &db,
         "SELECT COUNT(*) FROM jobs WHERE kind = 'invitation.email' AND attempts > 1",
@@ -144,7 +152,10 @@ async fn killed_workers_send_each_invitation_with_one_message_id() {
         let mails = got.get(to).cloned().unwrap_or_default();
         messages += mails.len();
         second_copies += mails.len().saturating_sub(1);
-        let ids: HashSet<String> = mails.iter().map(|m| header(m, "Message-ID").unwrap_or_default()).collect();
+        let ids: HashSet<String> = mails
+            .iter()
+            .map(|m| header(m, "Message-ID").unwrap_or_default())
+            .collect();
         if ids.len() > 1 {
             split_ids.push(format!("{to}: {ids:?}"));
         }
@@ -168,5 +179,8 @@ async fn killed_workers_send_each_invitation_with_one_message_id() {
     );
     assert_eq!(undelivered, 0, "every invitation records its e-mail as sent");
     // A kill can only interrupt the sends that worker had in flight.
-    assert!(second_copies <= ROUNDS * 4, "{second_copies} second copies from {ROUNDS} kills");
+    assert!(
+        second_copies <= ROUNDS * 4,
+        "{second_copies} second copies from {ROUNDS} kills"
+    );
 }

@@ -25,14 +25,14 @@ pub enum Attempt {
 }
 
 /// Marks the job's e-mail as being sent, just before the SMTP call.
-pub async fn begin(db: &Db, job: &JobInput, kind: &str) -> Result<Attempt, JobError> {
+pub async fn begin(db: &Db, job: &JobInput) -> Result<Attempt, JobError> {
     let mark = jobs::mark_mail_sending(db, &job.id, &message_key(job))
         .await
         .map_err(JobError::retry)?;
     Ok(match mark {
         MailMark::None => Attempt::Send,
         MailMark::Sending => {
-            metrics::counter!("shortlist_email_resends_total", "kind" => kind.to_string()).increment(1);
+            metrics::counter!("shortlist_email_resends_total", "kind" => job.kind.clone()).increment(1);
             tracing::info!(job = %job.id, attempt = job.attempt, "an earlier attempt may have sent this e-mail; sending again with the same Message-ID");
             Attempt::Send
         }
@@ -57,11 +57,10 @@ pub async fn send_once(
     db: &Db,
     mailer: &dyn Mailer,
     job: &JobInput,
-    kind: &str,
     mail: &OutgoingEmail,
     unsubscribe_url: Option<&str>,
 ) -> Result<(), JobError> {
-    if begin(db, job, kind).await? == Attempt::AlreadySent {
+    if begin(db, job).await? == Attempt::AlreadySent {
         return Ok(());
     }
     let sent = match unsubscribe_url {

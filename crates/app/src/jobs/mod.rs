@@ -44,6 +44,7 @@ impl From<crate::mailer::MailError> for JobError {
 #[derive(Debug, Clone)]
 pub struct JobInput {
     pub id: String,
+    pub kind: String,
     pub org_id: Option<String>,
     pub attempt: i32,
     pub payload: serde_json::Value,

@@ -144,7 +144,11 @@ impl Worker {
         let (task, outcome) = match done {
             Ok((task, outcome)) => (task, outcome),
             Err(e) => {
-                let msg = if e.is_panic() { "the handler panicked" } else { "the handler was cancelled" };
+                let msg = if e.is_panic() {
+                    "the handler panicked"
+                } else {
+                    "the handler was cancelled"
+                };
                 (e.id(), Err(JobError::Retry(anyhow::anyhow!(msg))))
             }
         };
@@ -224,6 +228,7 @@ async fn execute(registry: Arc<Registry>, job: ClaimedJob) -> Outcome {
             Ok(payload) => {
                 let input = JobInput {
                     id: job.id.clone(),
+                    kind: job.kind.clone(),
                     org_id: job.org_id.clone(),
                     attempt: job.attempts,
                     payload,

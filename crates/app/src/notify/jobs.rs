@@ -41,7 +41,6 @@ async fn send(
     n: &Notifier,
     mailer: &dyn Mailer,
     job: &JobInput,
-    job_kind: &str,
     user: &UserRow,
     kind: Kind,
     subject: String,
@@ -56,7 +55,7 @@ async fn send(
         reply_to: None,
     };
     let unsubscribe = n.unsubscribe_url(&user.org_id, &user.id, kind);
-    email::send_once(&n.db, mailer, job, job_kind, &mail, Some(&unsubscribe)).await
+    email::send_once(&n.db, mailer, job, &mail, Some(&unsubscribe)).await
 }
 
 async fn invitation(n: &Notifier, job: &JobInput) -> Result<Option<(OrgId, InvitationRow)>, JobError> {
@@ -132,7 +131,7 @@ impl JobHandler for CompletedNotice {
             n.links.public_url(),
             row.id,
         );
-        send(n, self.mailer.as_ref(), job, COMPLETED_NOTICE_KIND, &user, Kind::Completions, subject, body).await
+        send(n, self.mailer.as_ref(), job, &user, Kind::Completions, subject, body).await
     }
 }
 
@@ -173,6 +172,6 @@ impl JobHandler for EmailFailedNotice {
             n.links.public_url(),
             row.id,
         );
-        send(n, self.mailer.as_ref(), job, EMAIL_FAILED_KIND, &user, Kind::EmailFailed, subject, body).await
+        send(n, self.mailer.as_ref(), job, &user, Kind::EmailFailed, subject, body).await
     }
 }

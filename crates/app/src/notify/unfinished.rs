@@ -76,7 +76,7 @@ impl JobHandler for UnfinishedReminder {
             html: None,
             reply_to: None,
         };
-        email::send_once(&n.db, self.mailer.as_ref(), job, UNFINISHED_KIND, &mail, None).await
+        email::send_once(&n.db, self.mailer.as_ref(), job, &mail, None).await
     }
 }
 

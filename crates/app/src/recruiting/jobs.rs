@@ -231,7 +231,7 @@ impl JobHandler for InvitationMail {
                 position.owner_email
             )),
         };
-        if email::begin(db, job, MAIL_KIND).await? == email::Attempt::AlreadySent {
+        if email::begin(db, job).await? == email::Attempt::AlreadySent {
             return Ok(());
         }
         let result = self.mailer.send(&mail).await;
@@ -406,6 +406,6 @@ impl JobHandler for PriorInvitationNotice {
             reply_to: None,
         };
         let unsubscribe = self.notifier.unsubscribe_url(org.as_str(), owner.as_str(), kind);
-        email::send_once(db, self.mailer.as_ref(), job, PRIOR_KIND, &mail, Some(&unsubscribe)).await
+        email::send_once(db, self.mailer.as_ref(), job, &mail, Some(&unsubscribe)).await
     }
 }
