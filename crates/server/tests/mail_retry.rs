@@ -94,7 +94,11 @@ async fn a_retry_after_sent_was_recorded_sends_nothing() {
     let to = candidate_email("grace");
     let id = invite(&api, &to).await;
     let again = common::eventually(WAIT, || async { (mail_job(&db, &id).await.1 >= 2).then_some(()) }).await;
-    assert!(again.is_some(), "the job never ran again: {:?}", mail_job(&db, &id).await);
+    assert!(
+        again.is_some(),
+        "the job never ran again: {:?}",
+        mail_job(&db, &id).await
+    );
     allow(&db, "refuse_mail_done", "jobs").await;
     let done = common::eventually(WAIT, || async {
         let j = mail_job(&db, &id).await;
@@ -113,7 +117,10 @@ async fn a_retry_after_sent_was_recorded_sends_nothing() {
     assert!(attempts >= 2);
     assert_eq!(mails.len(), 1, "the later attempts found the e-mail recorded as sent");
     let v = api.invitation(&id).await;
-    assert_eq!((v["state"].as_str(), v["delivery"].as_str()), (Some("sent"), Some("sent")));
+    assert_eq!(
+        (v["state"].as_str(), v["delivery"].as_str()),
+        (Some("sent"), Some("sent"))
+    );
     app.stop().await;
 }
 
@@ -160,6 +167,9 @@ async fn a_retry_before_sent_was_recorded_resends_with_the_same_message_id() {
     assert_eq!(ids.len(), 1, "every copy has the same Message-ID");
     assert_eq!(resends, mails.len() - 1, "each copy after the first is counted");
     let v = api.invitation(&id).await;
-    assert_eq!((v["state"].as_str(), v["delivery"].as_str()), (Some("sent"), Some("sent")));
+    assert_eq!(
+        (v["state"].as_str(), v["delivery"].as_str()),
+        (Some("sent"), Some("sent"))
+    );
     app.stop().await;
 }
