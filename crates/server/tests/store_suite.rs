@@ -301,9 +301,15 @@ async fn heartbeat_extends_only_the_workers_own_leases_and_release_requeues() {
     let mine = claim_one(&db, "a", t0, 10).await.unwrap();
     let theirs = claim_one(&db, "b", t0, 10).await.unwrap();
     assert_eq!(
-        jobs::heartbeat(&db, "a", t0, t0 + TimeDelta::seconds(100))
-            .await
-            .unwrap(),
+        jobs::heartbeat(
+            &db,
+            "a",
+            &[mine.id.clone(), theirs.id.clone()],
+            t0,
+            t0 + TimeDelta::seconds(100)
+        )
+        .await
+        .unwrap(),
         1
     );
     let reclaimed = jobs::claim(&db, "c", 10, t0 + TimeDelta::seconds(50), t0 + TimeDelta::seconds(60))

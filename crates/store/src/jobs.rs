@@ -203,17 +203,84 @@ pub async fn fail(
     Ok(n == 1)
 }
 
-/// Extends the leases of every job `worker` is running (called periodically while they run).
+/// Extends the leases of the jobs `worker` is still executing, named by `ids`. A job whose
+/// handler has finished is left out even while its outcome is not yet written: renewing it would
+/// keep it `running` for as long as the process lives, and a crash would then run it again.
 pub async fn heartbeat(
     db: &Db,
     worker: &str,
+    ids: &[String],
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let sql = "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE locked_by = $1 AND state = 'running'";
-    Ok(
-        on_db!(db, pool => sqlx::query(sql).bind(worker).bind(lease_until).bind(now).execute(pool).await?.rows_affected()),
-    )
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE locked_by = $1 AND state = 'running' AND id IN ({})",
+        list.join(", ")
+    );
+    Ok(on_db!(db, pool => {
+        let mut q = sqlx::query(&sql).bind(worker).bind(lease_until).bind(now);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(pool).await?.rows_affected()
+    }))
+}
+
+/// What earlier attempts of a job left of its e-mail (`mail_state`, written around the send).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailMark {
+    /// No attempt got as far as sending.
+    None,
+    /// An attempt marked the send and never recorded how it ended: it may have been delivered.
+    Sending,
+    /// An attempt recorded the e-mail as handed over; only the job's own outcome is missing.
+    Sent,
+}
+
+/// Marks the job's e-mail as being sent (before the SMTP call) and tells what earlier attempts
+/// left behind, so a second attempt knows it is a re-send or that there is nothing to send.
+pub async fn mark_mail_sending(db: &Db, job_id: &str, message_id: &str) -> Result<MailMark, sqlx::Error> {
+    let sql = "UPDATE jobs SET mail_state = 'sending', mail_message_id = $2 WHERE id = $1 AND mail_state IS NULL";
+    let fresh = on_db!(db, pool => sqlx::query(sql).bind(job_id).bind(message_id).execute(pool).await?.rows_affected());
+    if fresh == 1 {
+        return Ok(MailMark::None);
+    }
+    let sql = "SELECT mail_state FROM jobs WHERE id = $1";
+    let state: Option<Option<String>> =
+        on_db!(db, pool => sqlx::query_scalar(sql).bind(job_id).fetch_optional(pool).await?);
+    Ok(match state.flatten().as_deref() {
+        Some("sent") => MailMark::Sent,
+        Some(_) => MailMark::Sending,
+        // The job row is gone (deleted by an operator): send as if new.
+        None => MailMark::None,
+    })
+}
+
+/// Records the job's e-mail as handed over, inside the transaction that records its effect
+/// (the invitation's delivery state), so "sent" is durable before the job is acknowledged.
+pub async fn mark_mail_sent(tx: &mut Tx, job_id: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE jobs SET mail_state = 'sent' WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(job_id).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Like [`mark_mail_sent`] for senders that record nothing else.
+pub async fn mark_mail_sent_now(db: &Db, job_id: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE jobs SET mail_state = 'sent' WHERE id = $1";
+    on_db!(db, pool => sqlx::query(sql).bind(job_id).execute(pool).await?.rows_affected());
+    Ok(())
+}
+
+/// Forgets the mark after the SMTP server refused or could not be reached: nothing went out, so
+/// the next attempt is not a re-send.
+pub async fn clear_mail_mark(db: &Db, job_id: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE jobs SET mail_state = NULL WHERE id = $1 AND mail_state = 'sending'";
+    on_db!(db, pool => sqlx::query(sql).bind(job_id).execute(pool).await?.rows_affected());
+    Ok(())
 }
 
 /// Gives a job back without an outcome (graceful shutdown ran out of time): due again at once.

@@ -1,5 +1,6 @@
 //! Background job kinds and the worker that runs them on top of `store::jobs`.
 
+pub mod email;
 mod handlers;
 pub mod housekeeping;
 mod worker;
@@ -43,6 +44,7 @@ impl From<crate::mailer::MailError> for JobError {
 #[derive(Debug, Clone)]
 pub struct JobInput {
     pub id: String,
+    pub kind: String,
     pub org_id: Option<String>,
     pub attempt: i32,
     pub payload: serde_json::Value,

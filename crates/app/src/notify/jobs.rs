@@ -3,7 +3,7 @@
 
 use super::sink::{COMPLETED_NOTICE_KIND, EMAIL_FAILED_KIND};
 use super::{Kind, Notifier};
-use crate::jobs::{JobError, JobHandler, JobInput};
+use crate::jobs::{JobError, JobHandler, JobInput, email};
 use crate::mailer::{Mailer, OutgoingEmail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,12 +50,12 @@ async fn send(
         to: user.email.clone(),
         subject: subject.replace(['\r', '\n'], " "),
         text: format!("{body}{}", n.footer(&user.org_id, &user.id, kind)),
-        dedup_id: format!("{}-{}", job.id, job.attempt),
+        dedup_id: email::message_key(job),
         html: None,
         reply_to: None,
     };
     let unsubscribe = n.unsubscribe_url(&user.org_id, &user.id, kind);
-    Ok(mailer.send_with_unsubscribe(&mail, &unsubscribe).await?)
+    email::send_once(&n.db, mailer, job, &mail, Some(&unsubscribe)).await
 }
 
 async fn invitation(n: &Notifier, job: &JobInput) -> Result<Option<(OrgId, InvitationRow)>, JobError> {

@@ -8,7 +8,7 @@
 
 use super::Notifier;
 use crate::events::{EventSink, InvitationEvent};
-use crate::jobs::{JobError, JobHandler, JobInput};
+use crate::jobs::{JobError, JobHandler, JobInput, email};
 use crate::mailer::{Mailer, OutgoingEmail};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -72,11 +72,11 @@ impl JobHandler for UnfinishedReminder {
             to: row.candidate_email.clone(),
             subject: subject.replace(['\r', '\n'], " "),
             text,
-            dedup_id: format!("{}-{}", job.id, job.attempt),
+            dedup_id: email::message_key(job),
             html: None,
             reply_to: None,
         };
-        Ok(self.mailer.send(&mail).await?)
+        email::send_once(&n.db, self.mailer.as_ref(), job, &mail, None).await
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::Recruiting;
 use super::mail::{self, EmailTemplate, MailContext};
-use crate::jobs::{JobError, JobHandler, JobInput};
+use crate::jobs::{JobError, JobHandler, JobInput, email};
 use crate::mailer::{MailError, Mailer, OutgoingEmail};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -223,7 +223,7 @@ impl JobHandler for InvitationMail {
             to: cand.email.clone(),
             subject,
             text,
-            dedup_id: format!("{}-{}", job.id, job.attempt),
+            dedup_id: email::message_key(job),
             html: Some(html),
             reply_to: Some(format!(
                 "{} <{}>",
@@ -231,7 +231,13 @@ impl JobHandler for InvitationMail {
                 position.owner_email
             )),
         };
+        if email::begin(db, job).await? == email::Attempt::AlreadySent {
+            return Ok(());
+        }
         let result = self.mailer.send(&mail).await;
+        if result.is_err() {
+            email::send_failed(db, job).await;
+        }
         let mut tx = db.begin().await.map_err(JobError::retry)?;
         let purpose = p.purpose.template_kind();
         let outcome = match &result {
@@ -239,6 +245,9 @@ impl JobHandler for InvitationMail {
                 inv::set_delivery(&mut tx, &org, &id, "sent", None)
                     .await
                     .map_err(JobError::retry)?;
+                // With the delivery state, so a crash before the job's outcome is written
+                // leaves "sent" and the next attempt sends nothing.
+                jobq::mark_mail_sent(&mut tx, &job.id).await.map_err(JobError::retry)?;
                 let moved = inv::transition(&mut tx, &org, &id, &["created", "failed"], "sent", now)
                     .await
                     .map_err(JobError::retry)?;
@@ -392,11 +401,11 @@ impl JobHandler for PriorInvitationNotice {
             to: position.owner_email.clone(),
             subject: format!("{} was invited to other interviews before", row.candidate_email),
             text: format!("{text}{}", self.notifier.footer(org.as_str(), owner.as_str(), kind)),
-            dedup_id: format!("{}-{}", job.id, job.attempt),
+            dedup_id: email::message_key(job),
             html: None,
             reply_to: None,
         };
         let unsubscribe = self.notifier.unsubscribe_url(org.as_str(), owner.as_str(), kind);
-        Ok(self.mailer.send_with_unsubscribe(&mail, &unsubscribe).await?)
+        email::send_once(db, self.mailer.as_ref(), job, &mail, Some(&unsubscribe)).await
     }
 }
