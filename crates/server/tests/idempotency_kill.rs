@@ -80,8 +80,6 @@ async fn a_key_whose_request_was_killed_runs_again_after_a_restart() {
     ready(&base).await;
 
     // Headers and half the body of a keyed upload; the process dies while the body streams.
-    // Small enough to sit in the socket buffers whole: a 409 answered before the body is read
-    // then reaches the client instead of a broken pipe.
     let body = video(256 << 10);
     let idem = format!("killed-{:08x}", rand::random::<u32>());
     let head = format!(
@@ -104,9 +102,7 @@ async fn a_key_whose_request_was_killed_runs_again_after_a_restart() {
     // The client retries the same request after the restart, as Retry-After tells it.
     let _server = start(&db, data.path(), port);
     ready(&base).await;
-    // No pooled connections: an early 409 leaves its upload body unread, so the server closes
-    // that connection, and reusing it would fail the next request for a reason not under test.
-    let c = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let c = common::client();
     let started = Instant::now();
     let mut conflicts = 0;
     let created = loop {

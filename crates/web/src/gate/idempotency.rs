@@ -118,7 +118,11 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
     };
     match store::claim(&s.db, &claim).await {
         Err(e) => return internal(e),
-        Ok(store::Claim::Held) => return held(s, credential, key, &hash, now).await,
+        Ok(store::Claim::Held) => {
+            let answer = held(s, credential, key, &hash, now).await;
+            discard(body).await;
+            return answer;
+        }
         Ok(store::Claim::TakenOver) => {
             metrics::counter!("shortlist_idempotency_takeovers_total").increment(1);
             tracing::info!("Idempotency-Key taken over: its earlier request stopped renewing it; running again");
@@ -165,6 +169,25 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
     }
     rparts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(rparts, Body::from(out))
+}
+
+/// Reads and drops an upload's body that will not be used (a replay, "in progress"), so the
+/// client, still sending, reads our answer instead of a broken connection. Bounded in time and
+/// bytes; past either the connection is closed as before.
+async fn discard(body: Body) {
+    use futures::StreamExt;
+    const MAX_DISCARD: usize = 1 << 30;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    let drain = async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen += chunk.len();
+            if seen > MAX_DISCARD {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), drain).await;
 }
 
 /// The key is someone else's: the kept answer, a mismatch, or "still running" with how long
