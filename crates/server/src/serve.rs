@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_store::db::redact_url;
-use std::net::SocketAddr;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Logs the effective configuration once, with secrets redacted.
@@ -71,13 +71,12 @@ pub async fn run(
             None => bind(serve).await?,
         };
         let router = shortlist_web::router(app.web_state(serve, crate::telemetry::metrics_handle()));
+        let limits = http_limits(serve)?;
         tracing::info!(address = %listener.local_addr()?, "listening");
         let token = shutdown.clone();
         tasks.spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move { token.cancelled().await })
-                .await
-                .context("HTTP server failed")
+            crate::http::serve(listener, router, limits, token).await;
+            Ok(())
         });
     }
     while let Some(res) = tasks.join_next().await {
@@ -87,6 +86,21 @@ pub async fn run(
     app.uploads.drain().await;
     app.db.close().await;
     Ok(())
+}
+
+/// The connection limits from the flags; raises the open-file limit they depend on.
+fn http_limits(serve: &ServeArgs) -> anyhow::Result<crate::http::Limits> {
+    let secs = |v: f64, name: &str| {
+        Duration::try_from_secs_f64(v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .with_context(|| format!("{name} must be a positive number of seconds (got {v})"))
+    };
+    Ok(crate::http::Limits {
+        max_connections: crate::http::prepare(serve.max_connections),
+        header_read_timeout: secs(serve.header_read_timeout_secs, "SHORTLIST_HEADER_READ_TIMEOUT_SECS")?,
+        idle_timeout: secs(serve.idle_timeout_secs, "SHORTLIST_IDLE_TIMEOUT_SECS")?,
+    })
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.
