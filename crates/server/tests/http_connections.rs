@@ -28,18 +28,21 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Durati
 }
 
 /// Accepted connections the server holds on `port`: established sockets with that local port
-/// and an owner (a connection still in the accept queue has inode 0).
+/// and an owner (a connection still in the accept queue has inode 0). Counted by inode: the
+/// table is read in pages while it changes, so one socket can be listed twice.
 fn held_connections(port: u16) -> usize {
     let local = format!(":{port:04X}");
-    ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .flat_map(|t| t.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
-        .filter(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            f.len() > 9 && f[1].ends_with(&local) && f[3] == "01" && f[9] != "0"
-        })
-        .count()
+    let mut inodes = std::collections::HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() > 9 && f[1].ends_with(&local) && f[3] == "01" && f[9] != "0" {
+                inodes.insert(f[9].to_string());
+            }
+        }
+    }
+    inodes.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
