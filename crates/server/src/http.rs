@@ -129,7 +129,13 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
     let _ = slots.acquire_many(max as u32).await;
 }
 
-async fn connection(stream: TcpStream, remote: SocketAddr, router: Router, limits: Limits, shutdown: CancellationToken) {
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    router: Router,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
     let activity = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let io = TokioIo::new(Watched {

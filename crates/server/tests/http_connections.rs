@@ -34,7 +34,9 @@ fn held_connections(port: u16) -> usize {
     let local = format!(":{port:04X}");
     let mut inodes = std::collections::HashSet::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split_whitespace().collect();
             if f.len() > 9 && f[1].ends_with(&local) && f[3] == "01" && f[9] != "0" {
@@ -54,7 +56,9 @@ async fn a_silent_connection_is_closed_after_the_header_read_timeout() {
     assert!(took >= Duration::from_millis(800), "closed too early: {took:?}");
     // A kept-alive connection that goes quiet after its request is closed the same way.
     let mut kept = TcpStream::connect(app.addr).await.unwrap();
-    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let took = closed_within(&mut kept, Duration::from_secs(6)).await;
     assert!(took.is_some(), "an idle keep-alive connection was still open after 6 s");
     app.stop().await;
@@ -116,7 +120,10 @@ async fn past_the_connection_cap_idle_clients_wait_and_normal_requests_are_still
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(most <= CAP, "the server held {most} connections with a cap of {CAP}");
-    assert!(most >= CAP - 5, "the server held only {most} of {IDLE} idle connections");
+    assert!(
+        most >= CAP - 5,
+        "the server held only {most} of {IDLE} idle connections"
+    );
     // A normal request queued behind them is served once the idle ones time out.
     let started = Instant::now();
     let res = common::client()
@@ -126,7 +133,11 @@ async fn past_the_connection_cap_idle_clients_wait_and_normal_requests_are_still
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
     // And every idle one was let in and then closed.
     for (i, s) in idle.iter_mut().enumerate() {
         assert!(

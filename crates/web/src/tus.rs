@@ -76,6 +76,10 @@ impl IntoResponse for Tus {
         } else {
             h.remove(header::CONTENT_TYPE);
         }
+        // Only an unreachable database answers 503 here.
+        if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+            crate::error::mark_unavailable(&mut resp);
+        }
         resp
     }
 }
@@ -99,6 +103,16 @@ fn error(e: UploadError) -> Tus {
         UploadError::TooMany => StatusCode::TOO_MANY_REQUESTS,
         // A submitted take stays as it is: a second upload of it conflicts with it.
         UploadError::Submitted(_) => StatusCode::CONFLICT,
+        UploadError::Internal(inner)
+            if shortlist_app::faults::classify_anyhow(inner)
+                == Some(shortlist_app::faults::Fault::DatabaseUnavailable) =>
+        {
+            tracing::warn!(error = format!("{inner:#}"), "upload: database unavailable");
+            return fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service cannot reach its database right now. Try again shortly.",
+            );
+        }
         UploadError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "upload failed");
             return fail(

@@ -31,8 +31,12 @@ const MAX_KEY: usize = 255;
 
 pub const HEADER: &str = "idempotency-key";
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    crate::error::ApiError(shortlist_app::AppError::Internal(anyhow::anyhow!("idempotency: {e}"))).into_response()
+/// Keeps `e` as the source, so an unreachable database is still recognised (503, not 500).
+fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Response {
+    crate::error::ApiError(shortlist_app::AppError::Internal(
+        anyhow::Error::new(e).context("idempotency"),
+    ))
+    .into_response()
 }
 
 /// JSON, forms and text are compared byte for byte; anything else is a binary upload.
@@ -142,7 +146,10 @@ pub async fn run(s: &WebState, credential: &str, key: &str, req: Request, next: 
     let (mut rparts, rbody) = resp.into_parts();
     let Ok(out) = to_bytes(rbody, MAX_BODY).await else {
         let _ = store::release(&s.db, credential, key, &owner).await;
-        return internal("response body unreadable");
+        return crate::error::ApiError(shortlist_app::AppError::Internal(anyhow::anyhow!(
+            "idempotency: response body unreadable"
+        )))
+        .into_response();
     };
     // Failures on our side are not remembered: the client may retry with the same key.
     let keep = !rparts.status.is_server_error() && rparts.status != StatusCode::TOO_MANY_REQUESTS;
