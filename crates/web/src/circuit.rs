@@ -23,6 +23,25 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub struct DbCircuit {
     db: Db,
+    breaker: Breaker,
+}
+
+impl DbCircuit {
+    pub fn new(db: Db) -> Arc<DbCircuit> {
+        Arc::new(DbCircuit {
+            db,
+            breaker: Breaker::default(),
+        })
+    }
+
+    async fn probe(&self) -> bool {
+        matches!(tokio::time::timeout(PROBE_TIMEOUT, self.db.ping()).await, Ok(Ok(())))
+    }
+}
+
+/// The circuit's state, apart from the database it guards.
+#[derive(Default)]
+struct Breaker {
     state: Mutex<CircuitState>,
 }
 
@@ -33,30 +52,24 @@ struct CircuitState {
     probing: bool,
 }
 
+#[derive(Debug, PartialEq, Eq)]
 enum Admit {
     Pass,
     Probe,
     Refuse,
 }
 
-impl DbCircuit {
-    pub fn new(db: Db) -> Arc<DbCircuit> {
-        Arc::new(DbCircuit {
-            db,
-            state: Mutex::new(CircuitState::default()),
-        })
-    }
-
+impl Breaker {
     fn lock(&self) -> std::sync::MutexGuard<'_, CircuitState> {
         // The state is three plain fields, valid whatever a panicking holder left.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn admit(&self) -> Admit {
+    fn admit(&self, now: Instant) -> Admit {
         let mut st = self.lock();
         match st.open_until {
             None => Admit::Pass,
-            Some(until) if Instant::now() < until || st.probing => Admit::Refuse,
+            Some(until) if now < until || st.probing => Admit::Refuse,
             Some(_) => {
                 st.probing = true;
                 Admit::Probe
@@ -64,7 +77,7 @@ impl DbCircuit {
         }
     }
 
-    fn record(&self, unavailable: bool) {
+    fn record(&self, unavailable: bool, now: Instant) {
         let mut st = self.lock();
         if unavailable {
             st.failures = st.failures.saturating_add(1);
@@ -76,7 +89,7 @@ impl DbCircuit {
                         "database unreachable: answering 503 at once until a probe reaches it"
                     );
                 }
-                st.open_until = Some(Instant::now() + OPEN_FOR);
+                st.open_until = Some(now + OPEN_FOR);
             }
         } else {
             if st.open_until.is_some() {
@@ -86,10 +99,6 @@ impl DbCircuit {
             st.open_until = None;
         }
         st.probing = false;
-    }
-
-    async fn probe(&self) -> bool {
-        matches!(tokio::time::timeout(PROBE_TIMEOUT, self.db.ping()).await, Ok(Ok(())))
     }
 }
 
@@ -103,19 +112,21 @@ pub async fn guard(State(circuit): State<Arc<DbCircuit>>, req: Request, next: Ne
     if passes_by(&path) {
         return next.run(req).await;
     }
-    match circuit.admit() {
+    match circuit.breaker.admit(Instant::now()) {
         Admit::Pass => {}
         Admit::Refuse => return refusal(&path),
         Admit::Probe => {
             let up = circuit.probe().await;
-            circuit.record(!up);
+            circuit.breaker.record(!up, Instant::now());
             if !up {
                 return refusal(&path);
             }
         }
     }
     let resp = next.run(req).await;
-    circuit.record(resp.extensions().get::<DbUnavailable>().is_some());
+    circuit
+        .breaker
+        .record(resp.extensions().get::<DbUnavailable>().is_some(), Instant::now());
     resp
 }
 
@@ -143,4 +154,34 @@ fn refusal(path: &str) -> Response {
     };
     mark_unavailable(&mut resp);
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_after_consecutive_failures_and_one_probe_closes_it() {
+        let b = Breaker::default();
+        let t0 = Instant::now();
+        b.record(true, t0);
+        b.record(true, t0);
+        // A success in between starts the count again.
+        b.record(false, t0);
+        b.record(true, t0);
+        b.record(true, t0);
+        assert_eq!(b.admit(t0), Admit::Pass);
+        b.record(true, t0);
+        assert_eq!(b.admit(t0), Admit::Refuse);
+        let later = t0 + OPEN_FOR;
+        assert_eq!(b.admit(later), Admit::Probe);
+        // Only one probe at a time.
+        assert_eq!(b.admit(later), Admit::Refuse);
+        // A failed probe keeps it open for another period.
+        b.record(true, later);
+        assert_eq!(b.admit(later + OPEN_FOR / 2), Admit::Refuse);
+        assert_eq!(b.admit(later + OPEN_FOR), Admit::Probe);
+        b.record(false, later + OPEN_FOR);
+        assert_eq!(b.admit(later + OPEN_FOR), Admit::Pass);
+    }
 }
