@@ -72,7 +72,7 @@ pub fn database_unavailable(why: &'static str) -> anyhow::Error {
 
 /// [`classify`] for an `anyhow` error (its context layers included).
 pub fn classify_anyhow(err: &anyhow::Error) -> Option<Fault> {
-    err.chain().find_map(|e| one(e))
+    err.chain().find_map(one)
 }
 
 #[cfg(test)]
