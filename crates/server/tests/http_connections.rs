@@ -1,6 +1,7 @@
 //! Connections that hold the server's sockets without sending a request: silent clients and
 //! slowloris are closed after the header-read timeout, and a connection cap keeps the number
-//! the server holds bounded while normal requests are still served. What the server holds is
+//! the server holds bounded while normal requests are still served; a request whose body stalls
+//! is closed after the idle timeout. What the server holds is
 //! read from the kernel (/proc/net/tcp), not from its logs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -147,5 +148,21 @@ async fn past_the_connection_cap_idle_clients_wait_and_normal_requests_are_still
     }
     let ok = common::client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_body_stalls_is_closed_after_the_idle_timeout() {
+    let app = TestApp::spawn_with(&["--idle-timeout-secs", "2", "--header-read-timeout-secs", "30"]).await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    // A sign-in form that promises 1000 bytes and sends 10: the handler waits for the rest.
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a%40b",
+        app.addr, app.base
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let took = closed_within(&mut stream, Duration::from_secs(8)).await;
+    let took = took.expect("a connection whose body stalled was still open after 8 s");
+    assert!(took >= Duration::from_millis(1500), "closed too early: {took:?}");
     app.stop().await;
 }
