@@ -1,8 +1,8 @@
 //! Connections that hold the server's sockets without sending a request: silent clients and
-//! slowloris are closed after the header-read timeout, and a connection cap keeps the number
-//! the server holds bounded while normal requests are still served; a request whose body stalls
-//! is closed after the idle timeout. What the server holds is
-//! read from the kernel (/proc/net/tcp), not from its logs.
+//! slowloris are closed after the header-read timeout, a request whose body stalls after the
+//! idle timeout, and a connection cap keeps the number the server holds bounded while normal
+//! requests are still served. What the server holds is read from the kernel (/proc/net/tcp),
+//! not from its logs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
