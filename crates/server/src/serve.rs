@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_store::db::redact_url;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -25,11 +26,27 @@ fn log_config(common: &CommonArgs, serve: &ServeArgs, storage: &str) {
     );
 }
 
+/// Connections the kernel completes and queues for us. Past the connection cap new clients
+/// wait here; std's default of 128 makes a burst beyond it retry its SYN after a second.
+const ACCEPT_BACKLOG: u32 = 1024;
+
 /// Binds the HTTP listener named by SHORTLIST_LISTEN.
 pub async fn bind(serve: &ServeArgs) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(&serve.listen)
+    let what = || format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen);
+    let addr = tokio::net::lookup_host(&serve.listen)
         .await
-        .with_context(|| format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen))
+        .with_context(what)?
+        .next()
+        .with_context(what)?;
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    }
+    .with_context(what)?;
+    // As std's bind does: a restart may listen again while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true).with_context(what)?;
+    socket.bind(addr).with_context(what)?;
+    socket.listen(ACCEPT_BACKLOG).with_context(what)
 }
 
 /// Runs until `shutdown`. `listener` may be bound by the caller (tests bind port 0 first);
