@@ -127,8 +127,11 @@ async fn probe_rotated(
         let started = Instant::now();
         let r = req.timeout(Duration::from_secs(30)).send().await.unwrap();
         let took = started.elapsed();
-        let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
-        out.push((name.to_string(), r.status(), retry, took));
+        let header = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_string());
+        let retry = header("retry-after");
+        // The answer's format rides along in the name, so a failure shows it.
+        let kind = header("content-type").unwrap_or_default();
+        out.push((format!("{name} [{kind}]"), r.status(), retry, took));
     }
     out
 }
@@ -154,6 +157,17 @@ async fn outage(app: &TestApp, api: &api_common::Api, rotate: usize, n: usize) {
                 took < Duration::from_secs(3),
                 "outage {n} round {round}, {name}: took {took:?}"
             );
+            // Each surface in its own format.
+            let format_ok = if name.contains("/api/") {
+                name.contains("[application/problem+json]")
+            } else if name.contains("page") {
+                name.contains("[text/html")
+            } else if name.contains("iCIMS") {
+                name.contains("[application/json]")
+            } else {
+                true
+            };
+            assert!(format_ok, "outage {n} round {round}: {name}");
         }
         let started = Instant::now();
         let ready = common::client().get(app.url("/readyz")).send().await.unwrap();

@@ -7,7 +7,7 @@
 
 use crate::error::{DbUnavailable, mark_unavailable};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shortlist_store::Db;
@@ -130,10 +130,31 @@ pub async fn guard(State(circuit): State<Arc<DbCircuit>>, req: Request, next: Ne
     resp
 }
 
+fn detail() -> String {
+    format!(
+        "The service cannot reach its database right now; nothing was changed. Try again in {} s.",
+        crate::error::UNAVAILABLE_RETRY_SECS
+    )
+}
+
 /// The 503 each surface gives for an unreachable database, in that surface's format.
 fn refusal(path: &str) -> Response {
+    // Built here rather than through ApiError/PageError, which log every such answer: the
+    // circuit logged once when it opened.
     let mut resp = if path.starts_with("/api/") {
-        crate::error::unavailable(true)
+        let body = serde_json::json!({
+            "type": "https://shortlist.dev/problems/service_unavailable",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": detail(),
+            "code": "service_unavailable",
+        });
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
     } else if path == "/connectors/icims/oauth/token" {
         crate::connectors::oauth_unavailable()
     } else if path.starts_with("/connectors/icims/") && !path.starts_with("/connectors/icims/pick/") {
@@ -150,7 +171,7 @@ fn refusal(path: &str) -> Response {
         )
             .into_response()
     } else {
-        crate::error::unavailable(false)
+        crate::error::page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &detail())
     };
     mark_unavailable(&mut resp);
     resp

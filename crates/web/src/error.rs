@@ -101,46 +101,26 @@ struct Problem<'a> {
     errors: Option<&'a [FieldError]>,
 }
 
-fn problem(e: &AppError, detail: String) -> Response {
-    let status = status_of(e);
-    let code = e.code();
-    let body = Problem {
-        kind: format!("https://shortlist.dev/problems/{code}"),
-        title: status.canonical_reason().unwrap_or("Error"),
-        status: status.as_u16(),
-        detail,
-        code,
-        errors: match e {
-            AppError::Validation { fields } => Some(fields),
-            _ => None,
-        },
-    };
-    let json = serde_json::to_string(&body).unwrap_or_default();
-    let mut resp = (status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();
-    retry_after(e, &mut resp);
-    resp
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let detail = detail_of(&self.0);
-        problem(&self.0, detail)
+        let status = status_of(&self.0);
+        let code = self.0.code();
+        let body = Problem {
+            kind: format!("https://shortlist.dev/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail_of(&self.0),
+            code,
+            errors: match &self.0 {
+                AppError::Validation { fields } => Some(fields),
+                _ => None,
+            },
+        };
+        let json = serde_json::to_string(&body).unwrap_or_default();
+        let mut resp = (status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();
+        retry_after(&self.0, &mut resp);
+        resp
     }
-}
-
-/// The 503 for an unreachable database as problem+json (`api`) or a page, without a log line
-/// per request: the circuit that answers it logged once when it opened.
-pub fn unavailable(api: bool) -> Response {
-    let e = AppError::Internal(shortlist_app::faults::database_unavailable("database circuit open"));
-    let detail = format!(
-        "The service cannot reach its database right now; nothing was changed. Try again in {UNAVAILABLE_RETRY_SECS} s."
-    );
-    if api {
-        return problem(&e, detail);
-    }
-    let mut resp = page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &detail);
-    retry_after(&e, &mut resp);
-    resp
 }
 
 #[derive(Template)]
