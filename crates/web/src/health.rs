@@ -39,7 +39,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// How long readiness waits for the database: an orchestrator's probe gets its answer within
 /// a second even when the database hangs or the pool waits for a connection.
-const READY_DB_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+const READY_DB_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The database answers and every migration this build knows has been applied.
 async fn readyz(State(s): State<WebState>) -> impl IntoResponse {
