@@ -64,6 +64,12 @@ pub fn classify(err: &(dyn Error + 'static)) -> Option<Fault> {
     None
 }
 
+/// An error that [`classify`] names [`Fault::DatabaseUnavailable`], for answering before the
+/// database is even tried (an open circuit, a health probe that timed out).
+pub fn database_unavailable(why: &'static str) -> anyhow::Error {
+    anyhow::Error::new(sqlx::Error::PoolTimedOut).context(why)
+}
+
 /// [`classify`] for an `anyhow` error (its context layers included).
 pub fn classify_anyhow(err: &anyhow::Error) -> Option<Fault> {
     err.chain().find_map(one)

@@ -125,6 +125,18 @@ pub struct ServeArgs {
         default_value = "mailto:admin@shortlist.localhost"
     )]
     pub push_contact: String,
+    /// Most client connections open at once; past it new ones wait to be accepted. [default:
+    /// the open-file limit (raised to its hard limit at start) less 256, at most 10000]
+    #[arg(long, env = "SHORTLIST_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a complete request head, on a new connection and between
+    /// requests on a kept-alive one; slower or silent clients are disconnected.
+    #[arg(long, env = "SHORTLIST_HEADER_READ_TIMEOUT_SECS", default_value_t = 10.0)]
+    pub header_read_timeout_secs: f64,
+    /// Seconds a connection may go without a byte moving either way (a stalled upload, a client
+    /// that stopped reading) before it is closed.
+    #[arg(long, env = "SHORTLIST_IDLE_TIMEOUT_SECS", default_value_t = 60.0)]
+    pub idle_timeout_secs: f64,
     /// Serve HTTP only; run no background jobs.
     #[arg(long, conflicts_with = "worker_only")]
     pub no_worker: bool,

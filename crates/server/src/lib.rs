@@ -8,6 +8,7 @@ pub mod admin_partner;
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod http;
 pub mod serve;
 pub mod telemetry;
 

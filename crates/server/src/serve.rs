@@ -6,6 +6,7 @@ use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_store::db::redact_url;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Logs the effective configuration once, with secrets redacted.
@@ -25,11 +26,27 @@ fn log_config(common: &CommonArgs, serve: &ServeArgs, storage: &str) {
     );
 }
 
+/// Connections the kernel completes and queues for us. Past the connection cap new clients
+/// wait here; std's default of 128 makes a burst beyond it retry its SYN after a second.
+const ACCEPT_BACKLOG: u32 = 1024;
+
 /// Binds the HTTP listener named by SHORTLIST_LISTEN.
 pub async fn bind(serve: &ServeArgs) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(&serve.listen)
+    let what = || format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen);
+    let addr = tokio::net::lookup_host(&serve.listen)
         .await
-        .with_context(|| format!("SHORTLIST_LISTEN: cannot listen on {}", serve.listen))
+        .with_context(what)?
+        .next()
+        .with_context(what)?;
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    }
+    .with_context(what)?;
+    // As std's bind does: a restart may listen again while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true).with_context(what)?;
+    socket.bind(addr).with_context(what)?;
+    socket.listen(ACCEPT_BACKLOG).with_context(what)
 }
 
 /// Runs until `shutdown`. `listener` may be bound by the caller (tests bind port 0 first);
@@ -71,13 +88,12 @@ pub async fn run(
             None => bind(serve).await?,
         };
         let router = shortlist_web::router(app.web_state(serve, crate::telemetry::metrics_handle()));
+        let limits = http_limits(serve)?;
         tracing::info!(address = %listener.local_addr()?, "listening");
         let token = shutdown.clone();
         tasks.spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move { token.cancelled().await })
-                .await
-                .context("HTTP server failed")
+            crate::http::serve(listener, router, limits, token).await;
+            Ok(())
         });
     }
     while let Some(res) = tasks.join_next().await {
@@ -87,6 +103,21 @@ pub async fn run(
     app.uploads.drain().await;
     app.db.close().await;
     Ok(())
+}
+
+/// The connection limits from the flags; raises the open-file limit they depend on.
+fn http_limits(serve: &ServeArgs) -> anyhow::Result<crate::http::Limits> {
+    let secs = |v: f64, name: &str| {
+        Duration::try_from_secs_f64(v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .with_context(|| format!("{name} must be a positive number of seconds (got {v})"))
+    };
+    Ok(crate::http::Limits {
+        max_connections: crate::http::prepare(serve.max_connections),
+        header_read_timeout: secs(serve.header_read_timeout_secs, "SHORTLIST_HEADER_READ_TIMEOUT_SECS")?,
+        idle_timeout: secs(serve.idle_timeout_secs, "SHORTLIST_IDLE_TIMEOUT_SECS")?,
+    })
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.

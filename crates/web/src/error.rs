@@ -56,10 +56,22 @@ fn detail_of(e: &AppError) -> String {
     }
 }
 
+/// Marks an answer given because the database could not be reached, in whatever format; the
+/// database circuit ([`crate::circuit`]) counts these.
+#[derive(Debug, Clone, Copy)]
+pub struct DbUnavailable;
+
+/// Adds Retry-After and the [`DbUnavailable`] mark to an answer about an unreachable database.
+pub fn mark_unavailable(resp: &mut Response) {
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_SECS));
+    resp.extensions_mut().insert(DbUnavailable);
+}
+
 fn retry_after(e: &AppError, resp: &mut Response) {
     let secs = match e {
         AppError::RateLimited { retry_after_secs } => *retry_after_secs,
-        _ if e.fault() == Some(Fault::DatabaseUnavailable) => UNAVAILABLE_RETRY_SECS,
+        _ if e.fault() == Some(Fault::DatabaseUnavailable) => return mark_unavailable(resp),
         _ => return,
     };
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

@@ -37,13 +37,19 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
+/// How long readiness waits for the database: an orchestrator's probe gets its answer within
+/// a second even when the database hangs or the pool waits for a connection.
+const READY_DB_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The database answers and every migration this build knows has been applied.
 async fn readyz(State(s): State<WebState>) -> impl IntoResponse {
-    let db_ok = s.db.ping().await.is_ok();
-    let migrations = if db_ok {
-        s.db.migrations_current().await.unwrap_or(false)
-    } else {
-        false
+    let check = async {
+        s.db.ping().await.ok()?;
+        Some(s.db.migrations_current().await.unwrap_or(false))
+    };
+    let (db_ok, migrations) = match tokio::time::timeout(READY_DB_TIMEOUT, check).await {
+        Ok(Some(current)) => (true, current),
+        Ok(None) | Err(_) => (false, false),
     };
     let storage_full = s.storage.is_full();
     let ready = db_ok && migrations && !storage_full;

@@ -4,6 +4,7 @@ mod api;
 mod assets;
 mod auth;
 mod candidate;
+mod circuit;
 mod client_ip;
 mod connectors;
 mod error;
@@ -104,6 +105,11 @@ pub fn router(state: WebState) -> Router {
                 )),
         )
         .fallback(error::page_not_found)
+        // Innermost of these, so it sees each handler's answer as given.
+        .layer(axum::middleware::from_fn_with_state(
+            circuit::DbCircuit::new(state.db.clone()),
+            circuit::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::cross_origin_guard,

@@ -77,6 +77,10 @@ impl IntoResponse for Tus {
         } else {
             h.remove(header::CONTENT_TYPE);
         }
+        // Only an unreachable database answers 503 here.
+        if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+            crate::error::mark_unavailable(&mut resp);
+        }
         resp
     }
 }
@@ -107,6 +111,14 @@ fn error(e: UploadError) -> Tus {
                 "The server has run out of storage space; the bytes of this request were not kept. \
                  Resume the upload later from the offset HEAD reports.",
             );
+        }
+        UploadError::Internal(inner) if classify_anyhow(inner) == Some(Fault::DatabaseUnavailable) => {
+            tracing::warn!(error = format!("{inner:#}"), "upload: database unavailable");
+            return fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service cannot reach its database right now. Try again shortly.",
+            )
+            .header("retry-after", crate::error::UNAVAILABLE_RETRY_SECS.to_string());
         }
         UploadError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "upload failed");

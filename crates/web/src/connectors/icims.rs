@@ -129,11 +129,17 @@ fn failure(e: EventError, rid: &str) -> Response {
         EventError::BadRequest { user, debug } => vendor_error(StatusCode::BAD_REQUEST, &user, &debug),
         EventError::Unavailable(why) => {
             tracing::warn!(request_id = rid, error = %why, "icims event: temporary failure");
-            vendor_error(
+            let mut resp = vendor_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Shortlist is briefly unavailable. Please try again in a few minutes.",
                 &format!("temporary failure ({why}); request id {rid}"),
-            )
+            );
+            // Not marked for the database circuit: iCIMS itself may be what is unavailable.
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_SECS),
+            );
+            resp
         }
         EventError::Internal(err) => {
             tracing::error!(request_id = rid, error = %format!("{err:#}"), "icims event failed");
@@ -151,6 +157,16 @@ struct TokenForm {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+}
+
+pub(super) fn oauth_unavailable() -> Response {
+    let mut resp = oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the service cannot reach its database; try again shortly",
+    );
+    crate::error::mark_unavailable(&mut resp);
+    resp
 }
 
 fn oauth_error(status: StatusCode, code: &str, text: &str) -> Response {
@@ -194,6 +210,10 @@ async fn token(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Re
             "invalid_client",
             "unknown client or wrong secret",
         ),
+        Err(e) if e.fault() == Some(shortlist_app::faults::Fault::DatabaseUnavailable) => {
+            tracing::warn!(error = %e, "icims token endpoint: database unavailable");
+            oauth_unavailable()
+        }
         Err(e) => {
             tracing::error!(error = %e, "icims token endpoint failed");
             oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "try again later")

@@ -14,3 +14,8 @@ pub fn routes() -> Router<WebState> {
 pub(crate) fn error_body(status: axum::http::StatusCode, user: &str, debug: &str) -> axum::response::Response {
     icims::vendor_error(status, user, debug)
 }
+
+/// The iCIMS token endpoint's answer (RFC 6749 JSON) while the database cannot be reached.
+pub(crate) fn oauth_unavailable() -> axum::response::Response {
+    icims::oauth_unavailable()
+}

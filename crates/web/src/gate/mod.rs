@@ -206,7 +206,11 @@ pub async fn api_gate(State(g): State<Gate>, mut req: Request, next: Next) -> Re
         Some(key) => {
             let credential = match credential {
                 Some(c) => Some(c),
-                None => session_user(s, req.headers()).await,
+                None => match session_user(s, req.headers()).await {
+                    Ok(c) => c,
+                    // The database is gone: answer now, not after the handler waits for it again.
+                    Err(e) => return crate::error::ApiError(e).into_response(),
+                },
             };
             match credential {
                 Some(c) => idempotency::run(s, &c, &key, req, next).await,
@@ -223,9 +227,10 @@ pub async fn api_gate(State(g): State<Gate>, mut req: Request, next: Next) -> Re
 }
 
 /// Session callers' idempotency keys are kept per user.
-async fn session_user(s: &WebState, h: &HeaderMap) -> Option<String> {
+async fn session_user(s: &WebState, h: &HeaderMap) -> Result<Option<String>, shortlist_app::AppError> {
     let jar = CookieJar::from_headers(h);
-    let token = jar.get(SESSION_COOKIE)?.value().to_string();
-    let u = s.accounts.session(&token).await.ok()??;
-    Some(u.user_id.to_string())
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(s.accounts.session(cookie.value()).await?.map(|u| u.user_id.to_string()))
 }

@@ -33,6 +33,9 @@ pub(super) fn bad(user: impl Into<String>, debug: impl Into<String>) -> EventErr
 
 /// Database trouble that passes: pool exhausted, busy/locked, serialization, shutting down.
 fn is_temporary(e: &anyhow::Error) -> bool {
+    if crate::faults::classify_anyhow(e) == Some(crate::faults::Fault::DatabaseUnavailable) {
+        return true;
+    }
     let Some(sql) = e.downcast_ref::<sqlx::Error>() else {
         return false;
     };
