@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     if what == "disk" || what == "all" {
         write(
             &format!("chaos_disk_{backend}"),
-            &disk::run(env_usize("CHAOS_UPLOADS", 20)).await?,
+            &disk::run(env_usize("CHAOS_UPLOADS", 16)).await?,
         )?;
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! A full disk: the data folder (and the SQLite database, when no BENCH_DATABASE_URL is given)
-//! on a 64 MiB tmpfs, a filler taking half, then candidates' uploads until the disk refuses.
+//! on a 64 MiB tmpfs, a filler taking half, then 16 candidates' uploads until the disk refuses.
 //! While full: what the uploads, /readyz, a candidate's landing page and a new invitation
 //! answer, and how many notices reached the operators. After freeing the filler: how soon
 //! /readyz is ready again, whether every refused upload resumes and completes, and how much
@@ -176,6 +176,7 @@ pub async fn run(uploads: usize) -> anyhow::Result<Value> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mut resumed = 0;
+    let mut resume_answers = BTreeMap::new();
     for (loc, token, body) in &refused {
         let head = c
             .head(format!("{base}{loc}"))
@@ -197,6 +198,7 @@ pub async fn run(uploads: usize) -> anyhow::Result<Value> {
             .body(body[at.min(body.len())..].to_vec())
             .send()
             .await?;
+        count(&mut resume_answers, r.status().as_u16());
         if r.status().as_u16() == 204 {
             resumed += 1;
         }
@@ -222,6 +224,7 @@ pub async fn run(uploads: usize) -> anyhow::Result<Value> {
         "new_invitation_while_full": full_invite,
         "readyz_ready_after_freeing_secs": ready_after,
         "refused_uploads_resumed_and_completed": resumed,
+        "resume_answers": resume_answers,
         "operator_notices": notices,
         "staging_files_left": files_named(&disk, "staging"),
     }))

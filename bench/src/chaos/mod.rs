@@ -103,10 +103,17 @@ impl Cluster {
         }
     }
 
-    pub async fn ready(&self, i: usize, within: Duration) -> anyhow::Result<Duration> {
+    pub async fn ready(&mut self, i: usize, within: Duration) -> anyhow::Result<Duration> {
         let started = Instant::now();
         let c = reqwest::Client::new();
         while started.elapsed() < within {
+            if let Some(child) = self.procs[i].as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                let log = std::fs::read_to_string(self.data.join(format!("instance-{i}.log"))).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                anyhow::bail!("instance {i} exited ({status}): {}", tail.join(" | "));
+            }
             if let Ok(r) = c.get(format!("{}/readyz", self.base(i))).send().await
                 && r.status().is_success()
             {

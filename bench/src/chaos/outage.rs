@@ -46,10 +46,11 @@ struct Record {
     first_ok_after_restore: Option<f64>,
 }
 
-fn phase_at(t: Duration, cfg: &OutageCfg) -> usize {
-    if t < cfg.before {
+/// Which phase a request that started `t` into the run belongs to: before, during, after.
+fn phase_at(t: Duration, before: Duration, outage: Duration) -> usize {
+    if t < before {
         0
-    } else if t < cfg.before + cfg.outage {
+    } else if t < before + outage {
         1
     } else {
         2
@@ -99,12 +100,6 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
         let phases = (cfg.before, cfg.outage);
         tasks.spawn(async move {
             let c = reqwest::Client::new();
-            let cfgp = OutageCfg {
-                before: phases.0,
-                outage: phases.1,
-                after: Duration::ZERO,
-                clients: 0,
-            };
             for n in 0usize.. {
                 if started.elapsed() >= total {
                     break;
@@ -120,7 +115,7 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
                 };
                 let r = req.bearer_auth(&token).timeout(Duration::from_secs(30)).send().await;
                 let ms = t0.elapsed().as_secs_f64() * 1000.0;
-                let at = phase_at(t0 - started, &cfgp);
+                let at = phase_at(t0 - started, phases.0, phases.1);
                 let mut g = rec.lock().await;
                 let (status, retry) = match &r {
                     Ok(r) => (r.status().as_u16().to_string(), r.headers().contains_key("retry-after")),
@@ -149,12 +144,6 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
         let phases = (cfg.before, cfg.outage);
         tasks.spawn(async move {
             let c = reqwest::Client::new();
-            let cfgp = OutageCfg {
-                before: phases.0,
-                outage: phases.1,
-                after: Duration::ZERO,
-                clients: 0,
-            };
             while started.elapsed() < total {
                 let t0 = Instant::now();
                 let r = c
@@ -165,7 +154,7 @@ pub async fn run(cfg: &OutageCfg) -> anyhow::Result<Value> {
                 let ms = t0.elapsed().as_secs_f64() * 1000.0;
                 let status = r.map_or("connection error".to_string(), |r| r.status().as_u16().to_string());
                 let mut g = rec.lock().await;
-                let p = &mut g.readyz[phase_at(t0 - started, &cfgp)];
+                let p = &mut g.readyz[phase_at(t0 - started, phases.0, phases.1)];
                 *p.statuses.entry(status).or_default() += 1;
                 p.millis.push(ms);
                 drop(g);

@@ -162,7 +162,7 @@ pub async fn run(cfg: &StormCfg) -> anyhow::Result<Value> {
     done.store(true, Ordering::Relaxed);
     let kills = killer.await??;
     {
-        let c = cluster.lock().await;
+        let mut c = cluster.lock().await;
         c.ready(0, Duration::from_secs(60)).await?;
         c.ready(1, Duration::from_secs(60)).await?;
     }

@@ -13,13 +13,17 @@ use shortlist_store::jobs::{self as jobq, NewJob};
 use shortlist_store::{Db, MediaStore};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// Below this much free space a watched folder counts as full: a staging part alone is 8 MiB,
 /// but a disk with a little room left still serves most requests.
 pub const MIN_FREE_BYTES: u64 = 1 << 20;
-/// Where space cannot be measured (S3), how long a refusal for a full disk counts.
+/// How long a refusal for a full disk counts: where space cannot be measured (S3), and on a
+/// local disk whose free space has not grown since (a disk with 2 MiB left refuses a 3 MiB
+/// upload, yet is above [`MIN_FREE_BYTES`]).
 const REMEMBER: TimeDelta = TimeDelta::seconds(60);
+/// Free space grown by this much since the last refusal means someone made room.
+const ROOM_MADE: u64 = 2 << 20;
 /// A refusal this long after the previous one starts a new episode (a new notice) even if no
 /// readiness check saw the disk with room in between.
 const EPISODE_GAP: TimeDelta = TimeDelta::minutes(30);
@@ -38,6 +42,8 @@ struct Inner {
     operators: Vec<String>,
     /// Unix milliseconds of the last refusal; 0 for none.
     last_refusal_ms: AtomicI64,
+    /// The least free space of the local folders when that refusal happened.
+    free_at_refusal: AtomicU64,
     /// The operators have been told about the current episode.
     noticed: AtomicBool,
 }
@@ -54,6 +60,7 @@ impl StorageWatch {
                 folders,
                 operators: operators.into_iter().filter(|o| o.contains('@')).collect(),
                 last_refusal_ms: AtomicI64::new(0),
+                free_at_refusal: AtomicU64::new(0),
                 noticed: AtomicBool::new(false),
             }),
         }
@@ -66,13 +73,28 @@ impl StorageWatch {
         }
     }
 
+    /// The least free space among the local folders watched, if any can be measured.
+    fn least_free(&self) -> Option<u64> {
+        self.inner.folders.iter().filter_map(|f| free_bytes(f)).min()
+    }
+
     /// Whether storage is full now; also sets the `shortlist_storage_full` gauge, and a check
     /// that finds room ends the episode (the next refusal notifies again).
     pub fn is_full(&self) -> bool {
-        let low = (self.inner.folders.iter()).any(|f| free_bytes(f).is_some_and(|n| n < MIN_FREE_BYTES));
-        let remote = self.inner.media.local_root().is_none()
-            && (self.last_refusal()).is_some_and(|at| self.inner.clock.now() - at < REMEMBER);
-        let full = low || remote;
+        let free = self.least_free();
+        let low = free.is_some_and(|n| n < MIN_FREE_BYTES);
+        let recent = (self.last_refusal()).is_some_and(|at| self.inner.clock.now() - at < REMEMBER);
+        let no_room_made = match (self.inner.media.local_root(), free) {
+            (Some(_), Some(now)) => {
+                now < self
+                    .inner
+                    .free_at_refusal
+                    .load(Ordering::Relaxed)
+                    .saturating_add(ROOM_MADE)
+            }
+            _ => true,
+        };
+        let full = low || (recent && no_room_made);
         metrics::gauge!("shortlist_storage_full").set(if full { 1.0 } else { 0.0 });
         if !full {
             self.inner.noticed.store(false, Ordering::Relaxed);
@@ -89,6 +111,9 @@ impl StorageWatch {
         metrics::gauge!("shortlist_storage_full").set(1.0);
         let now = self.inner.clock.now();
         let previous = self.last_refusal();
+        self.inner
+            .free_at_refusal
+            .store(self.least_free().unwrap_or(0), Ordering::Relaxed);
         self.inner
             .last_refusal_ms
             .store(now.timestamp_millis(), Ordering::Relaxed);

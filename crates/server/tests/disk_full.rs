@@ -150,10 +150,7 @@ async fn landing_pages_show_when_the_database_disk_is_full() {
         return;
     }
     let fs = Tmpfs::mount(24);
-    let db = TestDb {
-        url: format!("sqlite://{}", fs.path().join("shortlist.db").display()),
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let db = TestDb::sqlite_in(fs.path());
     let app = TestApp::spawn_on(db, tempfile::tempdir().unwrap(), &[]).await;
     let api = api_common::sign_in(&app, shortlist_domain::Role::Recruiter).await;
     let position = api.ready_position("Full disk").await;

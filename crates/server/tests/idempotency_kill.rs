@@ -9,7 +9,7 @@ mod api_common;
 mod common;
 
 use api_common::sign_in;
-use common::process::{Proc, free_port};
+use common::process::{Proc, free_port, ready};
 use common::{TestApp, TestDb};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -30,22 +30,6 @@ fn video(len: usize) -> Vec<u8> {
         (x >> 24) as u8
     }));
     out
-}
-
-fn start(db: &TestDb, data: &std::path::Path, port: u16) -> Proc {
-    let mut args = common::base_args(db, data);
-    let addr = format!("127.0.0.1:{port}");
-    args.extend(["serve", "--listen", &addr, "--public-url", &format!("http://{addr}")].map(String::from));
-    Proc::start(&args, &data.join("server.log"))
-}
-
-async fn ready(base: &str) {
-    let up = common::eventually(Duration::from_secs(30), || async {
-        let r = reqwest::get(format!("{base}/readyz")).await.ok()?;
-        r.status().is_success().then_some(())
-    })
-    .await;
-    assert!(up.is_some(), "server did not become ready");
 }
 
 async fn key_state(db: &Db, key: &str) -> Option<String> {
@@ -76,7 +60,7 @@ async fn a_key_whose_request_was_killed_runs_again_after_a_restart() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, data.path(), port);
+    let mut server = Proc::serve(&db, data.path(), port);
     ready(&base).await;
 
     // Headers and half the body of a keyed upload; the process dies while the body streams.
@@ -100,7 +84,7 @@ async fn a_key_whose_request_was_killed_runs_again_after_a_restart() {
     drop(tcp);
 
     // The client retries the same request after the restart, as Retry-After tells it.
-    let _server = start(&db, data.path(), port);
+    let _server = Proc::serve(&db, data.path(), port);
     ready(&base).await;
     let c = common::client();
     let started = Instant::now();

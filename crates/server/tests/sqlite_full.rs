@@ -28,10 +28,7 @@ async fn writes_recover_fully_once_a_full_disk_has_space_again() {
         return;
     }
     let fs = Tmpfs::mount(24);
-    let db = TestDb {
-        url: format!("sqlite://{}", fs.path().join("shortlist.db").display()),
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let db = TestDb::sqlite_in(fs.path());
     let app = TestApp::spawn_on(db, tempfile::tempdir().unwrap(), &[]).await;
     let api = sign_in(&app, Role::Admin).await;
     for i in 0..5 {

@@ -9,29 +9,13 @@ mod api_common;
 mod common;
 mod tus_support;
 
-use common::process::{Proc, free_port};
+use common::process::{Proc, free_port, ready};
 use common::{TestApp, TestDb};
 use reqwest::StatusCode;
 use shortlist_store::{Db, MediaStore};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tus_support::{MIB, Tus, data, header, interview, sha256_hex};
-
-fn start(db: &TestDb, data: &std::path::Path, port: u16) -> Proc {
-    let mut args = common::base_args(db, data);
-    let addr = format!("127.0.0.1:{port}");
-    args.extend(["serve", "--listen", &addr, "--public-url", &format!("http://{addr}")].map(String::from));
-    Proc::start(&args, &data.join("server.log"))
-}
-
-async fn ready(base: &str) {
-    let up = common::eventually(Duration::from_secs(30), || async {
-        let r = reqwest::get(format!("{base}/readyz")).await.ok()?;
-        r.status().is_success().then_some(())
-    })
-    .await;
-    assert!(up.is_some(), "server did not become ready");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_killed_mid_patch_resumes_within_seconds_after_a_restart() {
@@ -46,7 +30,7 @@ async fn an_upload_killed_mid_patch_resumes_within_seconds_after_a_restart() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, dir.path(), port);
+    let mut server = Proc::serve(&db, dir.path(), port);
     ready(&base).await;
     let tus = Tus {
         c: reqwest::Client::new(),
@@ -81,7 +65,7 @@ async fn an_upload_killed_mid_patch_resumes_within_seconds_after_a_restart() {
 
     // The candidate's client resumes against the restarted process: HEAD, then PATCH the rest;
     // 423 while the dead PATCH's lease lasts.
-    let _server = start(&db, dir.path(), port);
+    let _server = Proc::serve(&db, dir.path(), port);
     ready(&base).await;
     let restarted = killed.elapsed();
     let mut locked = 0;

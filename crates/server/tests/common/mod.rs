@@ -47,6 +47,16 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A SQLite database file in `dir` (e.g. on a tmpfs a test fills up).
+    pub fn sqlite_in(dir: &Path) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}", dir.join("shortlist.db").display()),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
 fn uuid_like() -> String {
     use rand::RngCore;
     format!("{:016x}", rand::rng().next_u64())

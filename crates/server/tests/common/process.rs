@@ -26,6 +26,15 @@ impl Proc {
         Proc(child)
     }
 
+    /// `shortlist serve` (HTTP and worker) on 127.0.0.1:`port` over a test's database and data
+    /// folder, logging to `server.log` in that folder; restart it with the same arguments.
+    pub fn serve(db: &super::TestDb, data: &std::path::Path, port: u16) -> Proc {
+        let mut args = super::base_args(db, data);
+        let addr = format!("127.0.0.1:{port}");
+        args.extend(["serve", "--listen", &addr, "--public-url", &format!("http://{addr}")].map(String::from));
+        Proc::start(&args, &data.join("server.log"))
+    }
+
     /// SIGKILL: no chance to release leases or finish anything.
     pub fn kill(&mut self) {
         let _ = self.0.kill();
@@ -45,4 +54,14 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Waits until the server at `base` says it is ready (/readyz 200), at most 30 s.
+pub async fn ready(base: &str) {
+    let up = super::eventually(std::time::Duration::from_secs(30), || async {
+        let r = reqwest::get(format!("{base}/readyz")).await.ok()?;
+        r.status().is_success().then_some(())
+    })
+    .await;
+    assert!(up.is_some(), "server at {base} did not become ready");
 }
