@@ -9,8 +9,8 @@ mod api_common;
 mod common;
 
 use api_common::sign_in;
+use common::TestApp;
 use common::process::{Proc, free_port, ready};
-use common::{TestApp, TestDb};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -9,8 +9,8 @@ mod api_common;
 mod common;
 mod tus_support;
 
+use common::TestApp;
 use common::process::{Proc, free_port, ready};
-use common::{TestApp, TestDb};
 use reqwest::StatusCode;
 use shortlist_store::{Db, MediaStore};
 use std::time::{Duration, Instant};
