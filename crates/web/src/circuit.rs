@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 /// Unavailability answers in a row that open the circuit.
 const THRESHOLD: u32 = 3;
-/// How long it stays open before one request probes the database.
-const OPEN_FOR: Duration = Duration::from_secs(crate::error::UNAVAILABLE_RETRY_SECS);
+/// How long it stays open before one request probes the database. Short: a probe is one ping
+/// a second at most, and every second open after the database is back is a second of 503s.
+const OPEN_FOR: Duration = Duration::from_secs(1);
 /// The probe's bound: well under what a client is told to wait.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
