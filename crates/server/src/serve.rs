@@ -49,6 +49,9 @@ pub async fn bind(serve: &ServeArgs) -> anyhow::Result<tokio::net::TcpListener> 
     socket.listen(ACCEPT_BACKLOG).with_context(what)
 }
 
+/// Connections the separate metrics listener holds at once.
+const METRICS_MAX_CONNECTIONS: usize = 64;
+
 /// Runs until `shutdown`. `listener` may be bound by the caller (tests bind port 0 first);
 /// otherwise SHORTLIST_LISTEN is bound here.
 pub async fn run(
@@ -68,18 +71,22 @@ pub async fn run(
             Ok::<(), anyhow::Error>(())
         });
     }
+    let limits = http_limits(serve)?;
     if let Some(addr) = &serve.metrics_listen {
         let metrics_listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("SHORTLIST_METRICS_LISTEN: cannot listen on {addr}"))?;
         let router = shortlist_web::metrics_router(app.web_state(serve, crate::telemetry::metrics_handle()));
         tracing::info!(address = %metrics_listener.local_addr()?, "metrics listening");
+        // The same timeouts as the main listener; a scraper needs few connections.
+        let metrics_limits = crate::http::Limits {
+            max_connections: METRICS_MAX_CONNECTIONS.min(limits.max_connections),
+            ..limits
+        };
         let token = shutdown.clone();
         tasks.spawn(async move {
-            axum::serve(metrics_listener, router)
-                .with_graceful_shutdown(async move { token.cancelled().await })
-                .await
-                .context("metrics server failed")
+            crate::http::serve(metrics_listener, router, metrics_limits, token).await;
+            Ok(())
         });
     }
     if !serve.worker_only {
@@ -88,7 +95,6 @@ pub async fn run(
             None => bind(serve).await?,
         };
         let router = shortlist_web::router(app.web_state(serve, crate::telemetry::metrics_handle()));
-        let limits = http_limits(serve)?;
         tracing::info!(address = %listener.local_addr()?, "listening");
         let token = shutdown.clone();
         tasks.spawn(async move {

@@ -65,6 +65,28 @@ async fn a_silent_connection_is_closed_after_the_header_read_timeout() {
     app.stop().await;
 }
 
+/// The metrics listener of its own (SHORTLIST_METRICS_LISTEN) used to keep silent connections
+/// for ever; it has the same timeouts now, and still answers scrapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metrics_listener_closes_silent_connections_too() {
+    let port = common::process::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&["--header-read-timeout-secs", "1", "--metrics-listen", &addr]).await;
+    let scrape = common::eventually(Duration::from_secs(10), || async {
+        let r = reqwest::get(format!("http://{addr}/metrics")).await.ok()?;
+        r.status().is_success().then_some(())
+    })
+    .await;
+    assert!(scrape.is_some(), "the metrics listener did not answer");
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    let took = closed_within(&mut idle, Duration::from_secs(6)).await;
+    assert!(
+        took.is_some(),
+        "a silent connection to the metrics listener was still open after 6 s"
+    );
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slowloris_is_closed() {
     let app = TestApp::spawn_with(&["--header-read-timeout-secs", "1"]).await;
