@@ -243,9 +243,9 @@ pub enum MailMark {
 
 /// Marks the job's e-mail as being sent (before the SMTP call) and tells what earlier attempts
 /// left behind, so a second attempt knows it is a re-send or that there is nothing to send.
-pub async fn mark_mail_sending(db: &Db, job_id: &str, message_id: &str) -> Result<MailMark, sqlx::Error> {
-    let sql = "UPDATE jobs SET mail_state = 'sending', mail_message_id = $2 WHERE id = $1 AND mail_state IS NULL";
-    let fresh = on_db!(db, pool => sqlx::query(sql).bind(job_id).bind(message_id).execute(pool).await?.rows_affected());
+pub async fn mark_mail_sending(db: &Db, job_id: &str) -> Result<MailMark, sqlx::Error> {
+    let sql = "UPDATE jobs SET mail_state = 'sending' WHERE id = $1 AND mail_state IS NULL";
+    let fresh = on_db!(db, pool => sqlx::query(sql).bind(job_id).execute(pool).await?.rows_affected());
     if fresh == 1 {
         return Ok(MailMark::None);
     }
@@ -263,17 +263,17 @@ pub async fn mark_mail_sending(db: &Db, job_id: &str, message_id: &str) -> Resul
 /// Records the job's e-mail as handed over, inside the transaction that records its effect
 /// (the invitation's delivery state), so "sent" is durable before the job is acknowledged.
 pub async fn mark_mail_sent(tx: &mut Tx, job_id: &str) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE jobs SET mail_state = 'sent' WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(sql).bind(job_id).execute(c).await?.rows_affected());
+    on_tx!(tx, c => sqlx::query(MARK_MAIL_SENT).bind(job_id).execute(c).await?.rows_affected());
     Ok(())
 }
 
 /// Like [`mark_mail_sent`] for senders that record nothing else.
 pub async fn mark_mail_sent_now(db: &Db, job_id: &str) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE jobs SET mail_state = 'sent' WHERE id = $1";
-    on_db!(db, pool => sqlx::query(sql).bind(job_id).execute(pool).await?.rows_affected());
+    on_db!(db, pool => sqlx::query(MARK_MAIL_SENT).bind(job_id).execute(pool).await?.rows_affected());
     Ok(())
 }
+
+const MARK_MAIL_SENT: &str = "UPDATE jobs SET mail_state = 'sent' WHERE id = $1";
 
 /// Forgets the mark after the SMTP server refused or could not be reached: nothing went out, so
 /// the next attempt is not a re-send.
