@@ -5,11 +5,11 @@
 //! has passed, one request pings the database first: if it answers the circuit closes, else
 //! it stays open for another period. Liveness, readiness, metrics and static files pass by.
 
-use crate::error::{DbUnavailable, mark_unavailable};
+use crate::error::{DbUnavailable, mark_unavailable, unavailable_detail};
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use shortlist_store::Db;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -131,31 +131,17 @@ pub async fn guard(State(circuit): State<Arc<DbCircuit>>, req: Request, next: Ne
     resp
 }
 
-fn detail() -> String {
-    format!(
-        "The service cannot reach its database right now; nothing was changed. Try again in {} s.",
-        crate::error::UNAVAILABLE_RETRY_SECS
-    )
-}
-
 /// The 503 each surface gives for an unreachable database, in that surface's format.
 fn refusal(path: &str) -> Response {
     // Built here rather than through ApiError/PageError, which log every such answer: the
     // circuit logged once when it opened.
     let mut resp = if path.starts_with("/api/") {
-        let body = serde_json::json!({
-            "type": "https://shortlist.dev/problems/service_unavailable",
-            "title": "Service Unavailable",
-            "status": 503,
-            "detail": detail(),
-            "code": "service_unavailable",
-        });
-        (
+        crate::api::problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            "service_unavailable",
+            unavailable_detail(),
+            serde_json::Map::new(),
         )
-            .into_response()
     } else if path == "/connectors/icims/oauth/token" {
         crate::connectors::oauth_unavailable()
     } else if path.starts_with("/connectors/icims/") && !path.starts_with("/connectors/icims/pick/") {
@@ -165,14 +151,13 @@ fn refusal(path: &str) -> Response {
             "temporary failure (database unavailable)",
         )
     } else if path.starts_with("/uploads") {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [("tus-resumable", "1.0.0")],
-            "The service cannot reach its database right now. Try again shortly.",
-        )
-            .into_response()
+        crate::tus::unavailable()
     } else {
-        crate::error::page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &detail())
+        crate::error::page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+            &unavailable_detail(),
+        )
     };
     mark_unavailable(&mut resp);
     resp

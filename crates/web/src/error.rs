@@ -31,20 +31,20 @@ fn status_of(e: &AppError) -> StatusCode {
 
 fn detail_of(e: &AppError) -> String {
     match e {
-        AppError::Internal(inner) if e.fault() == Some(Fault::DatabaseUnavailable) => {
-            tracing::warn!(error = format!("{inner:#}"), "database unavailable");
-            format!(
-                "The service cannot reach its database right now; nothing was changed. Try again in {UNAVAILABLE_RETRY_SECS} s."
-            )
-        }
-        AppError::Internal(inner) if e.fault() == Some(Fault::StorageFull) => {
-            tracing::error!(error = format!("{inner:#}"), "storage full");
-            "The server has run out of storage space; nothing was saved. Please try again later.".to_string()
-        }
-        AppError::Internal(inner) => {
-            tracing::error!(error = format!("{inner:#}"), "internal error");
-            "Something went wrong on our side. It has been logged; please try again.".to_string()
-        }
+        AppError::Internal(inner) => match e.fault() {
+            Some(Fault::DatabaseUnavailable) => {
+                tracing::warn!(error = format!("{inner:#}"), "database unavailable");
+                unavailable_detail()
+            }
+            Some(Fault::StorageFull) => {
+                tracing::error!(error = format!("{inner:#}"), "storage full");
+                "The server has run out of storage space; nothing was saved. Please try again later.".to_string()
+            }
+            None => {
+                tracing::error!(error = format!("{inner:#}"), "internal error");
+                "Something went wrong on our side. It has been logged; please try again.".to_string()
+            }
+        },
         AppError::Unauthorized => "Sign in to continue.".to_string(),
         AppError::RateLimited { retry_after_secs } => format!("Too many attempts. Try again in {retry_after_secs} s."),
         AppError::Validation { fields } => fields
@@ -54,6 +54,13 @@ fn detail_of(e: &AppError) -> String {
             .join("; "),
         other => other.to_string(),
     }
+}
+
+/// What a person or API client is told while the database cannot be reached.
+pub(crate) fn unavailable_detail() -> String {
+    format!(
+        "The service cannot reach its database right now; nothing was changed. Try again in {UNAVAILABLE_RETRY_SECS} s."
+    )
 }
 
 /// Marks an answer given because the database could not be reached, in whatever format; the

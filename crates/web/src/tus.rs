@@ -91,6 +91,19 @@ fn fail(status: StatusCode, message: impl Into<String>) -> Tus {
     t
 }
 
+/// The database cannot be reached (Retry-After and the circuit's mark come with the 503).
+fn db_unavailable() -> Tus {
+    fail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The service cannot reach its database right now. Try again shortly.",
+    )
+}
+
+/// [`db_unavailable`] for the database circuit, which answers before any handler runs.
+pub(crate) fn unavailable() -> Response {
+    db_unavailable().into_response()
+}
+
 fn error(e: UploadError) -> Tus {
     let status = match &e {
         UploadError::NotFound => StatusCode::NOT_FOUND,
@@ -114,11 +127,7 @@ fn error(e: UploadError) -> Tus {
         }
         UploadError::Internal(inner) if classify_anyhow(inner) == Some(Fault::DatabaseUnavailable) => {
             tracing::warn!(error = format!("{inner:#}"), "upload: database unavailable");
-            return fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The service cannot reach its database right now. Try again shortly.",
-            )
-            .header("retry-after", crate::error::UNAVAILABLE_RETRY_SECS.to_string());
+            return db_unavailable();
         }
         UploadError::Internal(inner) => {
             tracing::error!(error = format!("{inner:#}"), "upload failed");
