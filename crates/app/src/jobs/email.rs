@@ -26,9 +26,7 @@ pub enum Attempt {
 
 /// Marks the job's e-mail as being sent, just before the SMTP call.
 pub async fn begin(db: &Db, job: &JobInput) -> Result<Attempt, JobError> {
-    let mark = jobs::mark_mail_sending(db, &job.id)
-        .await
-        .map_err(JobError::retry)?;
+    let mark = jobs::mark_mail_sending(db, &job.id).await.map_err(JobError::retry)?;
     Ok(match mark {
         MailMark::None => Attempt::Send,
         MailMark::Sending => {

@@ -1,13 +1,11 @@
 //! Housekeeping: a job that runs once an hour and deletes finished work past its retention
-//! window. Like the digest scan it enqueues its successor under a key named after the next hour,
-//! so any number of workers and restarts keep exactly one chain.
+//! window, as an hourly chain ([`hourly`]).
 
-use super::{JobError, JobHandler, JobInput};
+use super::{JobError, JobHandler, JobInput, hourly};
 use crate::clock::Clock;
 use async_trait::async_trait;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use shortlist_store::Db;
-use shortlist_store::jobs::{self as jobq, NewJob};
 use shortlist_store::retention as store;
 use std::sync::Arc;
 
@@ -39,23 +37,9 @@ impl Default for Retention {
     }
 }
 
-fn run_job(hour: DateTime<Utc>) -> NewJob {
-    let mut j = NewJob::new(KIND, serde_json::json!({}))
-        .unique(hour.format("%Y-%m-%dT%HZ").to_string())
-        .max_attempts(3);
-    j.run_at = Some(hour);
-    j
-}
-
-fn this_hour(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now)
-}
-
 /// Starts the chain at boot (a no-op when this hour's run exists).
 pub async fn start(db: &Db, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    jobq::enqueue(&mut tx, &run_job(this_hour(now))).await?;
-    tx.commit().await
+    hourly::enqueue(db, KIND, hourly::this_hour(now)).await
 }
 
 pub struct Housekeeping {
@@ -72,11 +56,9 @@ impl JobHandler for Housekeeping {
 
     async fn run(&self, _job: &JobInput) -> Result<(), JobError> {
         let now = self.clock.now();
-        let mut tx = self.db.begin().await.map_err(JobError::retry)?;
-        jobq::enqueue(&mut tx, &run_job(this_hour(now) + TimeDelta::hours(1)))
+        hourly::enqueue(&self.db, KIND, hourly::this_hour(now) + TimeDelta::hours(1))
             .await
             .map_err(JobError::retry)?;
-        tx.commit().await.map_err(JobError::retry)?;
         let r = &self.retention;
         let db = &self.db;
         let done = drain(|| store::delete_finished_jobs(db, "done", now - r.done_jobs, BATCH)).await?;

@@ -2,6 +2,7 @@
 
 pub mod email;
 mod handlers;
+pub mod hourly;
 pub mod housekeeping;
 mod worker;
 

@@ -7,11 +7,10 @@
 
 use super::{UploadError, Uploads, probe::PROBE_TMP_PREFIX};
 use crate::clock::Clock;
-use crate::jobs::{JobError, JobHandler, JobInput};
+use crate::jobs::{JobError, JobHandler, JobInput, hourly};
 use async_trait::async_trait;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use shortlist_store::Db;
-use shortlist_store::jobs::{self as jobq, NewJob};
 use shortlist_store::uploads::{self as store, PartRow};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -123,23 +122,9 @@ fn remove_probe_dirs(tmp: &std::path::Path, before: SystemTime) -> usize {
     n
 }
 
-fn run_job(hour: DateTime<Utc>) -> NewJob {
-    let mut j = NewJob::new(SWEEP_KIND, serde_json::json!({}))
-        .unique(hour.format("%Y-%m-%dT%HZ").to_string())
-        .max_attempts(3);
-    j.run_at = Some(hour);
-    j
-}
-
-fn next_hour(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now) + TimeDelta::hours(1)
-}
-
-/// Starts the hourly chain at boot (a no-op when the next run is already queued).
+/// Starts the hourly chain at boot, from the next hour (a no-op when that run is queued).
 pub async fn start_sweep(db: &Db, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    jobq::enqueue(&mut tx, &run_job(next_hour(now))).await?;
-    tx.commit().await
+    hourly::enqueue(db, SWEEP_KIND, hourly::this_hour(now) + TimeDelta::hours(1)).await
 }
 
 pub struct SweepStaging {
@@ -154,11 +139,10 @@ impl JobHandler for SweepStaging {
     }
 
     async fn run(&self, _job: &JobInput) -> Result<(), JobError> {
-        let mut tx = self.uploads.db.begin().await.map_err(JobError::retry)?;
-        jobq::enqueue(&mut tx, &run_job(next_hour(self.clock.now())))
+        let next = hourly::this_hour(self.clock.now()) + TimeDelta::hours(1);
+        hourly::enqueue(&self.uploads.db, SWEEP_KIND, next)
             .await
             .map_err(JobError::retry)?;
-        tx.commit().await.map_err(JobError::retry)?;
         let s = self.uploads.sweep_staging(MIN_AGE).await.map_err(|e| match e {
             UploadError::Internal(inner) => JobError::Retry(inner),
             other => JobError::retry(other),
