@@ -14,7 +14,6 @@ use common::{TestApp, client};
 use openapi_support::{Objects, objects, org, partner_headers};
 use reqwest::StatusCode;
 use serde_json::Value;
-use shortlist_app::credentials::Credentials;
 use shortlist_domain::Role;
 
 /// Every API read that carries an invitation, with where the invitation sits in the answer.
@@ -154,19 +153,10 @@ async fn reviewers_and_read_only_credentials_do_not_get_the_candidates_link() {
         false,
     )
     .await;
-    let key = app
-        .app
-        .credentials
-        .create_api_key(
-            &Credentials::operator(&admin.org),
-            false,
-            "read-only sync",
-            "invitations:read results:read",
-            None,
-        )
-        .await
-        .unwrap();
-    let bearer = vec![("Authorization".to_string(), format!("Bearer {}", key.token))];
+    let token = admin
+        .org_key(&app, "read-only sync", "invitations:read results:read")
+        .await;
+    let bearer = vec![("Authorization".to_string(), format!("Bearer {token}"))];
     check(
         "read-only organisation key",
         &client(),

@@ -42,19 +42,7 @@ async fn a_key_whose_request_was_killed_runs_again_after_a_restart() {
     // Set-up in process: an organisation and an API key allowed to upload media.
     let setup = TestApp::spawn().await;
     let admin = sign_in(&setup, Role::Admin).await;
-    let token = setup
-        .app
-        .credentials
-        .create_api_key(
-            &shortlist_app::credentials::Credentials::operator(&admin.org),
-            false,
-            "uploader",
-            "media:write media:read",
-            None,
-        )
-        .await
-        .unwrap()
-        .token;
+    let token = admin.org_key(&setup, "uploader", "media:write media:read").await;
     let (db, data) = setup.stop_keeping_data().await;
     let rows = Db::connect(&db.url).await.unwrap();
 

@@ -377,25 +377,14 @@ async fn an_editor_form_refused_for_a_large_file_keeps_none_of_its_files() {
 async fn an_upload_with_an_idempotency_key_streams_past_64_mib_and_replays() {
     let app = TestApp::spawn().await;
     let admin = sign_in(&app, Role::Admin).await;
-    let key = app
-        .app
-        .credentials
-        .create_api_key(
-            &shortlist_app::credentials::Credentials::operator(&admin.org),
-            false,
-            "uploader",
-            "media:write media:read",
-            None,
-        )
-        .await
-        .unwrap();
+    let token = admin.org_key(&app, "uploader", "media:write media:read").await;
     let body = video(80 << 20, 11);
     let want = hex(Sha256::digest(&body));
     let c = common::client();
     let idem = format!("upload-{}", unique());
     let send = |b: Vec<u8>| {
         c.post(format!("{}/media?kind=intro_video", admin.base))
-            .bearer_auth(&key.token)
+            .bearer_auth(&token)
             .header("content-type", "video/webm")
             .header("idempotency-key", &idem)
             .body(b)
@@ -408,7 +397,7 @@ async fn an_upload_with_an_idempotency_key_streams_past_64_mib_and_replays() {
     let media_key = first["media_key"].as_str().unwrap().to_string();
     let got = c
         .get(format!("{}/media/{media_key}", admin.base))
-        .bearer_auth(&key.token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();

@@ -65,6 +65,18 @@ impl Api {
         self.call(Method::PUT, path, Some(body)).await
     }
 
+    /// An organisation API key (not personal) for this user's organisation, with `scopes`;
+    /// returns its token. Keys are issued in process: there is no HTTP route for a first key.
+    pub async fn org_key(&self, app: &TestApp, name: &str, scopes: &str) -> String {
+        let operator = shortlist_app::credentials::Credentials::operator(&self.org);
+        let key = app
+            .app
+            .credentials
+            .create_api_key(&operator, false, name, scopes, None)
+            .await;
+        key.unwrap().token
+    }
+
     /// Creates a template and returns its id.
     pub async fn template(&self, key: &str, spec: Value) -> String {
         let (s, t) = self.post("/templates", json!({ "key": key, "spec": spec })).await;
