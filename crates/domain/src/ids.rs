@@ -65,7 +65,7 @@ prefixed_id!(TemplateVersionId, "tpv");
 prefixed_id!(PositionId, "pos");
 prefixed_id!(CandidateId, "cand");
 prefixed_id!(InvitationId, "inv");
-prefixed_id!(IcimsConnectionId, "icc");
+prefixed_id!(ConnectionId, "atc");
 
 #[cfg(test)]
 mod tests {

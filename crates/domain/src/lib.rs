@@ -8,7 +8,7 @@ pub mod template;
 
 pub use email::Email;
 pub use ids::{
-    CandidateId, IcimsConnectionId, InvitationId, JobId, OrgId, PositionId, TemplateId, TemplateVersionId, UserId,
+    CandidateId, ConnectionId, InvitationId, JobId, OrgId, PositionId, TemplateId, TemplateVersionId, UserId,
 };
 pub use role::Role;
 pub use slug::Slug;

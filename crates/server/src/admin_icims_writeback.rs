@@ -4,9 +4,9 @@
 use crate::App;
 use anyhow::Context;
 use clap::Args;
-use shortlist_app::connectors::icims::writeback;
+use shortlist_app::connectors::writeback;
 use shortlist_domain::{InvitationId, OrgId};
-use shortlist_store::icims_writeback as store;
+use shortlist_store::ats_writeback as store;
 
 #[derive(Args, Debug)]
 pub struct ParkedArgs {
@@ -47,7 +47,7 @@ pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
             "{}  org {}  workflow {}  status {}  parked {}\n    {}",
             r.invitation_id,
             r.org_id,
-            r.workflow_id,
+            r.external_ref,
             r.parked_kind.as_deref().unwrap_or("?"),
             r.parked_at
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -61,7 +61,7 @@ pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
 pub async fn retry(app: &App, a: RetryArgs) -> anyhow::Result<()> {
     let org = org_id(app, &a.org).await?;
     let inv = InvitationId::parse(&a.invitation).map_err(|e| anyhow::anyhow!("--invitation: {}", e.0))?;
-    if writeback::retry_parked(&app.icims, &org, &inv).await? {
+    if writeback::retry_parked(&app.db, &org, &inv).await? {
         println!("queued: the write-back of {} will be sent again", a.invitation);
         app.wake.notify_one();
         Ok(())

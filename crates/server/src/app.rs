@@ -5,8 +5,9 @@ use crate::config::{CommonArgs, ServeArgs};
 use anyhow::Context;
 use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
+use shortlist_app::connectors::greenhouse::Greenhouse;
 use shortlist_app::connectors::icims::Icims;
-use shortlist_app::connectors::icims::writeback as icims_writeback;
+use shortlist_app::connectors::{self, Shared};
 use shortlist_app::events::Dispatcher;
 use shortlist_app::interview::Interviews;
 use shortlist_app::jobs::housekeeping;
@@ -34,6 +35,10 @@ pub struct App {
     pub interviews: Interviews,
     /// The iCIMS connector: connections, inbound events, client.
     pub icims: Icims,
+    pub greenhouse: Greenhouse,
+    /// What every ATS connector shares, and the connectors this build registers.
+    pub ats: Shared,
+    pub ats_registry: connectors::Registry,
     /// Candidates' resumable uploads; benchmarks raise `uploads.limits` before `web_state`.
     pub uploads: Uploads,
     pub clock: Arc<dyn Clock>,
@@ -96,6 +101,11 @@ impl App {
         let trusted_proxies = shortlist_app::credentials::policy::parse_cidrs(&serve.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("SHORTLIST_TRUSTED_PROXIES: {e}"))?;
         let webhooks = shortlist_app::webhooks::Webhooks::new(recruiting.clone(), &common.secret_key()?, guard.clone());
+        // The ATS connectors: one shared core, each connector built once, one line per ATS.
+        let ats = Shared::new(db.clone(), recruiting.clone(), guard.clone());
+        let icims = Icims::new(ats.clone(), &common.secret_key()?);
+        let greenhouse = Greenhouse::new(ats.clone(), recruiting.links.clone(), &common.secret_key()?);
+        let ats_registry = connectors::Registry::new(vec![Arc::new(icims.clone()), Arc::new(greenhouse.clone())]);
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))
@@ -152,8 +162,9 @@ impl App {
             }))
             // Consumers of invitation events (ATS write-back, notifications, webhooks) are
             // listed here as they arrive.
-            .with(Arc::new(icims_writeback::Writeback {
-                icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone()),
+            .with(Arc::new(connectors::writeback::Writeback {
+                shared: ats.clone(),
+                registry: ats_registry.clone(),
                 links: recruiting.links.clone(),
                 clock: clock.clone(),
             }))
@@ -168,13 +179,13 @@ impl App {
                         notifier: notifier.clone(),
                     }),
                     Arc::new(notify::unfinished::UnfinishedSink),
-                    Arc::new(icims_writeback::WritebackSink {
-                        icims: Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone()),
+                    Arc::new(connectors::writeback::WritebackSink {
+                        shared: ats.clone(),
+                        registry: ats_registry.clone(),
                     }),
                     Arc::new(shortlist_app::webhooks::sink::WebhookSink { db: db.clone() }),
                 ],
             }));
-        let icims = Icims::new(db.clone(), recruiting.clone(), &common.secret_key()?, guard.clone());
         let interviews = Interviews {
             recruiting: recruiting.clone(),
             media: media.clone(),
@@ -200,6 +211,9 @@ impl App {
             recruiting,
             interviews,
             icims,
+            greenhouse,
+            ats,
+            ats_registry,
             uploads,
             clock,
             mailer,

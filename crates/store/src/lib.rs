@@ -5,11 +5,11 @@
 //! [`on_db!`]/[`on_tx!`], which expand the same expression for each concrete sqlx driver. Every
 //! repository function that touches tenant data takes the `OrgId` first.
 
+pub mod ats;
+pub mod ats_writeback;
 pub mod candidates;
 pub mod credentials;
 pub mod db;
-pub mod icims;
-pub mod icims_writeback;
 pub mod idempotency;
 pub mod interviews;
 pub mod invitations;

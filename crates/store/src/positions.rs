@@ -97,7 +97,8 @@ pub async fn linked_templates(db: &Db, org: &OrgId, pos: &PositionId) -> Result<
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ExternalRef {
     pub ats_kind: String,
-    /// Empty when the organisation has one connection of this kind.
+    /// The ATS connection's id; empty for references a partner gave without one (a lookup with
+    /// an empty id matches any connection of the kind).
     #[serde(default)]
     pub connection_id: String,
     pub external_id: String,
@@ -124,16 +125,14 @@ pub async fn add_external_ref(
     Ok(find_by_external_tx(tx, org, entity, r).await?.as_deref() == Some(entity_id))
 }
 
-const FIND_EXTERNAL: &str = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 \
-    AND ats_kind = $3 AND connection_id = $4 AND external_id = $5";
-
 async fn find_by_external_tx(
     tx: &mut Tx,
     org: &OrgId,
     entity: &str,
     r: &ExternalRef,
 ) -> Result<Option<String>, sqlx::Error> {
-    let sql = FIND_EXTERNAL;
+    let sql = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 AND ats_kind = $3 \
+               AND connection_id = $4 AND external_id = $5";
     let row: Option<(String,)> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.as_str()).bind(entity)
         .bind(&r.ats_kind).bind(&r.connection_id).bind(&r.external_id).fetch_optional(c).await)?;
     Ok(row.map(|r| r.0))
@@ -146,7 +145,10 @@ pub async fn find_by_external(
     entity: &str,
     r: &ExternalRef,
 ) -> Result<Option<String>, sqlx::Error> {
-    let sql = FIND_EXTERNAL;
+    // A caller that leaves the connection blank means "the organisation's connection of this
+    // kind" (one per kind), so references from before connection ids were kept still match.
+    let sql = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = $2 AND ats_kind = $3 \
+               AND ($4 = '' OR connection_id = $4) AND external_id = $5 ORDER BY created_at LIMIT 1";
     let row: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(entity)
         .bind(&r.ats_kind).bind(&r.connection_id).bind(&r.external_id).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))

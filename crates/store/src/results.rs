@@ -44,7 +44,7 @@ fn conditions(db: &Db) -> String {
         "i.org_id = $1 AND ($2 IS NULL OR i.position_id = $2) AND ($3 IS NULL OR c.email = $3) \
          AND ($4 IS NULL OR i.state = $4) AND ($5 IS NULL OR {cid} = $5) AND ($6 IS NULL OR {aid} = $6) \
          AND ($7 IS NULL OR i.position_id IN (SELECT r.entity_id FROM external_refs r WHERE r.org_id = $1 \
-         AND r.entity = 'position' AND r.ats_kind = $7 AND r.connection_id = $8 AND r.external_id = $9)) \
+         AND r.entity = 'position' AND r.ats_kind = $7 AND ($8 = '' OR r.connection_id = $8) AND r.external_id = $9)) \
          AND ($10 IS NULL OR i.updated_at >= $10) AND ($11 IS NULL OR i.completed_at >= $11)",
         cid = meta(db, "candidateId"),
         aid = meta(db, "applicationId"),

@@ -3,14 +3,12 @@
 //! also enqueues the e-mails and timers it causes.
 
 use super::jobs::{self as rjobs, MailPurpose};
-use super::templates::parse_spec;
 use super::{Actor, Recruiting, internal, not_found};
 use crate::AppError;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use shortlist_domain::{Email, InvitationId, OrgId, PositionId, TemplateId, TemplateVersionId};
-use shortlist_store::candidates::{self, CandidateInput};
-use shortlist_store::invitations::{self as inv, EventRow, InvitationRow, NewEvent, NewInvitation};
+use shortlist_domain::{InvitationId, OrgId, PositionId, TemplateId};
+use shortlist_store::invitations::{self as inv, EventRow, InvitationRow, NewEvent};
 use shortlist_store::{Tx, positions, settings, templates};
 
 /// States in which an invitation still leads somewhere for the candidate.
@@ -161,7 +159,12 @@ impl Recruiting {
 
     /// Picks the template: the one named (it must be linked to the position), or the position's
     /// only linked template.
-    async fn pick_template(&self, org: &OrgId, pos: &PositionId, named: Option<&str>) -> Result<TemplateId, AppError> {
+    pub(super) async fn pick_template(
+        &self,
+        org: &OrgId,
+        pos: &PositionId,
+        named: Option<&str>,
+    ) -> Result<TemplateId, AppError> {
         let linked = positions::linked_templates(&self.db, org, pos).await?;
         let id = match (named, linked.as_slice()) {
             (Some(n), _) => {
@@ -188,151 +191,7 @@ impl Recruiting {
         Ok(id)
     }
 
-    pub async fn invite(&self, who: &Actor, pos: &PositionId, req: &InviteRequest) -> Result<InviteOutcome, AppError> {
-        who.require_recruiter()?;
-        let org = &who.org_id;
-        let email = Email::parse(&req.email).map_err(|e| AppError::field("email", e.0))?;
-        if req.name.len() > 200 {
-            return Err(AppError::field("name", "at most 200 characters"));
-        }
-        let round = req.round.unwrap_or(1);
-        if !(1..=100).contains(&round) {
-            return Err(AppError::field("round", "between 1 and 100"));
-        }
-        if let Some(tz) = &req.time_zone
-            && tz.parse::<chrono_tz::Tz>().is_err()
-        {
-            return Err(AppError::field("time_zone", "use an IANA zone such as Europe/Paris"));
-        }
-        super::metadata::check(&req.metadata)?;
-        let position = not_found(positions::get(&self.db, org, pos).await?)?;
-        if position.status != "open" {
-            return Err(AppError::Conflict {
-                code: "position_closed",
-                message: "the position is closed".into(),
-            });
-        }
-        let tpl_id = self.pick_template(org, pos, req.template_id.as_deref()).await?;
-        let tpl = not_found(templates::get(&self.db, org, &tpl_id).await?)?;
-        if tpl.archived_at.is_some() {
-            return Err(AppError::field("template_id", "the template is archived"));
-        }
-        let vid = TemplateVersionId::parse(&tpl.current_version_id).map_err(internal)?;
-        let spec = parse_spec(&not_found(templates::version(&self.db, org, &vid).await?)?.spec)?;
-        if !spec.can_invite() {
-            return Err(AppError::field("template_id", "the template has no questions yet"));
-        }
-        // Read before the transaction: a pool query while holding one could wait for a
-        // connection that only other waiting transactions hold.
-        let org_settings = settings::get(&self.db, org).await?;
-        let days = match req.expires_in_days {
-            Some(d) if !(1..=365).contains(&d) => return Err(AppError::field("expires_in_days", "between 1 and 365")),
-            Some(d) => d as i64,
-            None => spec
-                .expiry_days
-                .map(i64::from)
-                .unwrap_or(org_settings.default_expiry_days as i64),
-        };
-        let now = self.clock.now();
-        let expires_at = now + TimeDelta::days(days);
-        let metadata = serde_json::Value::Object(req.metadata.clone()).to_string();
-
-        let mut tx = self.db.begin().await?;
-        let cand = candidates::upsert(
-            &mut tx,
-            org,
-            &CandidateInput {
-                email: &email,
-                name: &req.name,
-                phone: req.phone.as_deref().filter(|p| !p.trim().is_empty()),
-                locale: req.locale.as_deref().filter(|p| !p.trim().is_empty()),
-                time_zone: req.time_zone.as_deref(),
-            },
-        )
-        .await?;
-        for (i, r) in req.candidate_external_refs.iter().enumerate() {
-            if r.ats_kind.trim().is_empty() || r.external_id.trim().is_empty() {
-                return Err(AppError::field(
-                    &format!("candidate_external_refs[{i}]"),
-                    "give the ATS kind and the external id",
-                ));
-            }
-            if !positions::add_external_ref(&mut tx, org, "candidate", &cand.id, r).await? {
-                return Err(AppError::Conflict {
-                    code: "external_ref_taken",
-                    message: format!(
-                        "{} candidate {} belongs to another candidate",
-                        r.ats_kind, r.external_id
-                    ),
-                });
-            }
-        }
-        let id = InvitationId::generate();
-        let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let token_hash = crate::tokens::hash(&self.links.token(id.as_str(), &nonce));
-        let new = NewInvitation {
-            id: &id,
-            candidate_id: &cand.id,
-            position_id: pos.as_str(),
-            template_id: tpl_id.as_str(),
-            template_version_id: vid.as_str(),
-            round,
-            token_hash: &token_hash,
-            link_nonce: &nonce,
-            expires_at,
-            metadata: &metadata,
-            created_by: who.user_id.as_ref().map(|u| u.as_str()),
-        };
-        let created = inv::insert(&mut tx, org, &new).await?;
-        let prior_rows: Vec<InvitationRow> = inv::list_for_candidate_tx(&mut tx, org, &cand.id)
-            .await?
-            .into_iter()
-            .filter(|r| r.position_id != pos.as_str())
-            .collect();
-        if created {
-            let event = NewEvent {
-                kind: "created",
-                from_state: None,
-                to_state: Some("created"),
-                actor: &who.label,
-                detail: None,
-                at: now,
-            };
-            inv::add_event(&mut tx, org, &id, &event).await?;
-            for r in &req.invitation_external_refs {
-                shortlist_store::icims::point_invitation_ref(&mut tx, org, &id, r).await?;
-            }
-            if let Some(url) = &req.return_url {
-                shortlist_store::icims::set_return_url(&mut tx, org, &id, url).await?;
-            }
-            rjobs::enqueue_mail(&mut tx, org, &id, MailPurpose::Invitation, None).await?;
-            rjobs::schedule_timers(&mut tx, org, &id, expires_at, &org_settings.reminder_hours, now).await?;
-            if !prior_rows.is_empty() {
-                rjobs::enqueue_prior_notice(&mut tx, org, &id).await?;
-            }
-            tx.commit().await?;
-            let invitation = self.view(not_found(inv::get(&self.db, org, &id).await?)?);
-            let prior = prior_rows.into_iter().map(|r| self.view(r)).collect();
-            return Ok(InviteOutcome::Created { invitation, prior });
-        }
-        let key = inv::active_key(pos.as_str(), tpl_id.as_str(), &cand.id, round);
-        let existing = not_found(inv::find_active(&mut tx, org, &key).await?)?;
-        if !req.resend {
-            // Nothing changes; the candidate row update (if any) is harmless to keep.
-            tx.commit().await?;
-            return Ok(InviteOutcome::Duplicate {
-                existing: self.view(existing),
-            });
-        }
-        let existing_id = InvitationId::parse(&existing.id).map_err(internal)?;
-        self.resend_in(&mut tx, who, &existing_id, &existing.state, now).await?;
-        tx.commit().await?;
-        let invitation = self.view(not_found(inv::get(&self.db, org, &existing_id).await?)?);
-        let prior = prior_rows.into_iter().map(|r| self.view(r)).collect();
-        Ok(InviteOutcome::Resent { invitation, prior })
-    }
-
-    async fn resend_in(
+    pub(super) async fn resend_in(
         &self,
         tx: &mut Tx,
         who: &Actor,

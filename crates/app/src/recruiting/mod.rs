@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod invitations;
+pub mod invite;
 pub mod jobs;
 pub mod mail;
 pub mod media;

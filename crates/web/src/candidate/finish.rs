@@ -133,7 +133,7 @@ pub(super) async fn done(State(s): State<WebState>, Path(token): Path<String>, l
         heading,
         closing,
         lines,
-        return_url: shortlist_store::icims::return_url(&s.db, &sess.org, &sess.id)
+        return_url: shortlist_store::ats::return_url(&s.db, &sess.org, &sess.id)
             .await
             .ok()
             .flatten(),

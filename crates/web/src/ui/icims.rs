@@ -18,7 +18,8 @@ use shortlist_app::accounts::CurrentUser;
 use shortlist_app::connectors::icims::connection::InboundCredentials;
 use shortlist_app::connectors::icims::diagnose::TestReport;
 use shortlist_app::connectors::icims::setup::Package;
-use shortlist_app::connectors::icims::{Connection, NewConnectionInput, StatusValues, writeback};
+use shortlist_app::connectors::icims::{Connection, NewConnectionInput, StatusValues};
+use shortlist_app::connectors::writeback;
 use shortlist_app::error::FieldError;
 use shortlist_app::recruiting::Actor;
 use shortlist_domain::{InvitationId, Role};
@@ -381,7 +382,7 @@ pub async fn retry(
     check_csrf(&u, &f.csrf)?;
     require_admin(&a)?;
     let inv = InvitationId::parse(&id).map_err(|_| AppError::NotFound)?;
-    if !writeback::retry_parked(&s.icims, &a.org_id, &inv)
+    if !writeback::retry_parked(&s.icims.db, &a.org_id, &inv)
         .await
         .map_err(AppError::from)?
     {

@@ -139,10 +139,8 @@ impl Icims {
 
     /// Our token endpoint (client credentials): the client id is the connection's inbound user.
     pub async fn issue_token(&self, client_id: &str, client_secret: &str) -> Result<TokenReply, AppError> {
-        let row = shortlist_store::icims::by_inbound_user(&self.db, client_id).await?;
-        let conn = match row {
-            Some(r) => Connection::from_row(r)?,
-            None => return Err(AppError::Unauthorized),
+        let Some(conn) = self.connection_by_client_id(client_id).await? else {
+            return Err(AppError::Unauthorized);
         };
         if conn.inbound_auth_kind != "oauth" || !secret_matches(&conn, client_id, client_secret) {
             return Err(AppError::Unauthorized);

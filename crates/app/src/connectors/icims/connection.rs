@@ -1,12 +1,12 @@
 //! The connection model: parsing a stored row, creating a connection with generated inbound
 //! credentials, changing triggers and rotating inbound credentials, and building the client.
 
-use super::Icims;
 use super::client::{IcimsClient, OutboundAuth, api_base};
+use super::{Icims, KIND};
 use crate::AppError;
+use crate::connectors::{AtsConnection, NewAts};
 use serde::{Deserialize, Serialize};
-use shortlist_domain::{IcimsConnectionId, OrgId, UserId};
-use shortlist_store::icims::{self as store, ConnectionRow, NewConnection};
+use shortlist_domain::{ConnectionId, OrgId, UserId};
 
 /// iCIMS list values (node ids or labels) that the write-back puts in `assessmentstatus`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -20,9 +20,26 @@ pub struct StatusValues {
     pub cancelled: Option<String>,
 }
 
+/// What an iCIMS connection keeps beyond the shared columns (`ats_connections.settings`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IcimsSettings {
+    pub region: String,
+    pub api_base_url: Option<String>,
+    pub outbound_auth_kind: String,
+    pub outbound_user: String,
+    pub outbound_token_url: Option<String>,
+    pub inbound_auth_kind: String,
+    #[serde(default)]
+    pub trigger_statuses: Vec<String>,
+    pub resend_status: Option<String>,
+    #[serde(default)]
+    pub status_values: StatusValues,
+}
+
+/// An iCIMS connection: the shared columns and the iCIMS settings, read together.
 #[derive(Debug, Clone)]
 pub struct Connection {
-    pub id: IcimsConnectionId,
+    pub id: ConnectionId,
     pub org_id: OrgId,
     pub customer_id: String,
     pub region: String,
@@ -40,39 +57,47 @@ pub struct Connection {
     pub caller_allowlist: Option<Vec<ipnet::IpNet>>,
     pub daily_budget: i64,
     sealed_secret: String,
+    pub ats: AtsConnection,
 }
 
 impl Connection {
-    pub fn from_row(r: ConnectionRow) -> Result<Connection, AppError> {
-        let bad = |what: &str, e: String| AppError::Internal(anyhow::anyhow!("icims connection {}: {what}: {e}", r.id));
-        let allow = match &r.caller_allowlist {
-            None => None,
-            Some(raw) => {
-                let v: Vec<String> = serde_json::from_str(raw).map_err(|e| bad("caller_allowlist", e.to_string()))?;
-                Some(parse_cidrs(&v).map_err(|e| bad("caller_allowlist", e))?)
-            }
-        };
+    pub fn from_ats(c: AtsConnection) -> Result<Connection, AppError> {
+        let s: IcimsSettings = c.settings_as()?;
         Ok(Connection {
-            id: IcimsConnectionId::parse(&r.id).map_err(|e| bad("id", e.0))?,
-            org_id: OrgId::parse(&r.org_id).map_err(|e| bad("org_id", e.0))?,
-            trigger_statuses: serde_json::from_str(&r.trigger_statuses)
-                .map_err(|e| bad("trigger_statuses", e.to_string()))?,
-            status_values: serde_json::from_str(&r.status_values).map_err(|e| bad("status_values", e.to_string()))?,
-            observer_user_id: UserId::parse(&r.observer_user_id).map_err(|e| bad("observer_user_id", e.0))?,
-            caller_allowlist: allow,
-            customer_id: r.customer_id,
-            region: r.region,
-            api_base_url: r.api_base_url,
-            outbound_auth_kind: r.outbound_auth_kind,
-            outbound_user: r.outbound_user,
-            outbound_token_url: r.outbound_token_url,
-            inbound_auth_kind: r.inbound_auth_kind,
-            inbound_user: r.inbound_user,
-            inbound_secret_hash: r.inbound_secret_hash,
-            resend_status: r.resend_status,
-            daily_budget: r.daily_budget,
-            sealed_secret: r.outbound_secret_sealed,
+            id: c.id.clone(),
+            org_id: c.org_id.clone(),
+            customer_id: c.tenant_ref.clone(),
+            region: s.region,
+            api_base_url: s.api_base_url,
+            outbound_auth_kind: s.outbound_auth_kind,
+            outbound_user: s.outbound_user,
+            outbound_token_url: s.outbound_token_url,
+            inbound_auth_kind: s.inbound_auth_kind,
+            inbound_user: c.inbound_user.clone().unwrap_or_default(),
+            inbound_secret_hash: c.inbound_secret_hash.clone().unwrap_or_default(),
+            trigger_statuses: s.trigger_statuses,
+            resend_status: s.resend_status,
+            status_values: s.status_values,
+            observer_user_id: c.observer_user_id.clone(),
+            caller_allowlist: c.caller_allowlist.clone(),
+            daily_budget: c.daily_budget,
+            sealed_secret: c.secrets_sealed.clone().unwrap_or_default(),
+            ats: c,
         })
+    }
+
+    fn settings(&self) -> IcimsSettings {
+        IcimsSettings {
+            region: self.region.clone(),
+            api_base_url: self.api_base_url.clone(),
+            outbound_auth_kind: self.outbound_auth_kind.clone(),
+            outbound_user: self.outbound_user.clone(),
+            outbound_token_url: self.outbound_token_url.clone(),
+            inbound_auth_kind: self.inbound_auth_kind.clone(),
+            trigger_statuses: self.trigger_statuses.clone(),
+            resend_status: self.resend_status.clone(),
+            status_values: self.status_values.clone(),
+        }
     }
 
     /// The host the client calls: the override, else the region's.
@@ -91,16 +116,7 @@ impl Connection {
     }
 }
 
-pub fn parse_cidrs(v: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
-    v.iter()
-        .map(|s| {
-            let s = s.trim();
-            s.parse::<ipnet::IpNet>()
-                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| format!("'{s}' is not an address or CIDR range"))
-        })
-        .collect()
-}
+pub use crate::connectors::connection::parse_cidrs;
 
 /// What an operator gives when connecting an organisation.
 #[derive(Debug, Clone)]
@@ -150,24 +166,35 @@ fn check_kind(field: &str, v: &str) -> Result<(), AppError> {
 
 impl Icims {
     pub async fn connection_for_org(&self, org: &OrgId) -> Result<Option<Connection>, AppError> {
-        store::for_org(&self.db, org)
+        self.shared
+            .connection_for_org(org, KIND)
             .await?
-            .map(Connection::from_row)
+            .map(Connection::from_ats)
             .transpose()
     }
 
     pub async fn connection_by_customer(&self, customer_id: &str) -> Result<Option<Connection>, AppError> {
-        store::by_customer(&self.db, customer_id)
+        self.shared
+            .connection_by_tenant(KIND, customer_id)
             .await?
-            .map(Connection::from_row)
+            .map(Connection::from_ats)
+            .transpose()
+    }
+
+    pub async fn connection_by_client_id(&self, client_id: &str) -> Result<Option<Connection>, AppError> {
+        self.shared
+            .connection_by_inbound_user(KIND, client_id)
+            .await?
+            .map(Connection::from_ats)
             .transpose()
     }
 
     pub async fn connections(&self) -> Result<Vec<Connection>, AppError> {
-        store::list(&self.db)
+        self.shared
+            .connections(KIND)
             .await?
             .into_iter()
-            .map(Connection::from_row)
+            .map(Connection::from_ats)
             .collect()
     }
 
@@ -245,50 +272,43 @@ impl Icims {
         if n.trigger_statuses.iter().any(|s| s.trim().is_empty()) {
             return Err(AppError::field("trigger_statuses", "status ids must not be blank"));
         }
-        let allow = match &n.caller_allowlist {
-            Some(v) => {
-                parse_cidrs(v).map_err(|e| AppError::field("caller_allowlist", e))?;
-                Some(serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))?)
-            }
-            None => None,
-        };
-        let observer = shortlist_store::users::get(&self.db, org, &n.observer_user_id).await?;
-        if observer.is_none() {
-            return Err(AppError::field("observer_user", "a user of this organisation"));
-        }
         let creds = generate_inbound(&n.inbound_auth_kind);
-        let id = IcimsConnectionId::generate();
-        let sealed = self.sealer.seal(&n.outbound_secret);
-        let triggers = serde_json::to_string(&n.trigger_statuses).map_err(|e| AppError::Internal(e.into()))?;
-        let values = serde_json::to_string(&n.status_values).map_err(|e| AppError::Internal(e.into()))?;
-        let hash = crate::tokens::hash(&creds.secret);
-        let row = NewConnection {
-            id: &id,
-            customer_id: customer,
-            region: &n.region,
-            api_base_url: n.api_base_url.as_deref(),
-            outbound_auth_kind: &n.outbound_auth_kind,
-            outbound_user: n.outbound_user.trim(),
-            outbound_secret_sealed: &sealed,
-            outbound_token_url: token_url.as_deref(),
-            inbound_auth_kind: &n.inbound_auth_kind,
-            inbound_user: &creds.user,
-            inbound_secret_hash: &hash,
-            trigger_statuses: &triggers,
-            resend_status: n.resend_status.as_deref().filter(|s| !s.trim().is_empty()),
-            status_values: &values,
-            observer_user_id: n.observer_user_id.as_str(),
-            caller_allowlist: allow.as_deref(),
-            daily_budget: n.daily_budget.unwrap_or(10_000),
+        let settings = IcimsSettings {
+            region: n.region.clone(),
+            api_base_url: n.api_base_url.clone(),
+            outbound_auth_kind: n.outbound_auth_kind.clone(),
+            outbound_user: n.outbound_user.trim().to_string(),
+            outbound_token_url: token_url,
+            inbound_auth_kind: n.inbound_auth_kind.clone(),
+            trigger_statuses: n.trigger_statuses.clone(),
+            resend_status: n.resend_status.clone().filter(|s| !s.trim().is_empty()),
+            status_values: n.status_values.clone(),
         };
-        if !store::create(&self.db, org, &row).await? {
-            return Err(AppError::Conflict {
-                code: "already_connected",
-                message: "the organisation or the iCIMS customer id already has a connection".into(),
-            });
-        }
-        let conn = self.connection_for_org(org).await?.ok_or(AppError::NotFound)?;
-        Ok((conn, creds))
+        let ats = self
+            .shared
+            .create_connection(
+                org,
+                NewAts {
+                    kind: KIND,
+                    tenant_ref: customer,
+                    settings: to_json(&settings)?,
+                    secrets_sealed: Some(self.sealer.seal(&n.outbound_secret)),
+                    inbound_user: Some(creds.user.clone()),
+                    inbound_secret_hash: Some(crate::tokens::hash(&creds.secret)),
+                    observer_user_id: &n.observer_user_id,
+                    caller_allowlist: n.caller_allowlist.clone(),
+                    daily_budget: n.daily_budget,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::Conflict { code, .. } => AppError::Conflict {
+                    code,
+                    message: "the organisation or the iCIMS customer id already has a connection".into(),
+                },
+                e => e,
+            })?;
+        Ok((Connection::from_ats(ats)?, creds))
     }
 
     /// An API or token URL as the guard sees it now; it is checked again before every call.
@@ -305,11 +325,11 @@ impl Icims {
         if triggers.iter().any(|s| s.trim().is_empty()) {
             return Err(AppError::field("trigger_statuses", "status ids must not be blank"));
         }
-        let json = serde_json::to_string(triggers).map_err(|e| AppError::Internal(e.into()))?;
-        if !store::set_triggers(&self.db, org, &json, resend.filter(|s| !s.trim().is_empty())).await? {
-            return Err(AppError::NotFound);
-        }
-        Ok(())
+        let conn = self.connection_for_org(org).await?.ok_or(AppError::NotFound)?;
+        let mut s = conn.settings();
+        s.trigger_statuses = triggers.to_vec();
+        s.resend_status = resend.filter(|s| !s.trim().is_empty()).map(str::to_string);
+        self.shared.save_settings(&conn.ats, &to_json(&s)?).await
     }
 
     /// New inbound credentials; the old ones (and bearer tokens issued for them) stop working.
@@ -318,7 +338,31 @@ impl Icims {
         let kind = kind.unwrap_or(&conn.inbound_auth_kind);
         check_kind("inbound_auth", kind)?;
         let creds = generate_inbound(kind);
-        store::set_inbound(&self.db, org, kind, &creds.user, &crate::tokens::hash(&creds.secret)).await?;
+        let mut s = conn.settings();
+        s.inbound_auth_kind = kind.to_string();
+        self.shared
+            .set_inbound(&conn.ats, &to_json(&s)?, &creds.user, &creds.secret, None)
+            .await?;
         Ok(creds)
     }
+
+    /// Replaces the trigger statuses, the resend status and the list values together.
+    pub(super) async fn save_workflow(
+        &self,
+        org: &OrgId,
+        triggers: &[String],
+        resend: Option<&str>,
+        values: &StatusValues,
+    ) -> Result<(), AppError> {
+        let conn = self.connection_for_org(org).await?.ok_or(AppError::NotFound)?;
+        let mut s = conn.settings();
+        s.trigger_statuses = triggers.to_vec();
+        s.resend_status = resend.map(str::to_string);
+        s.status_values = values.clone();
+        self.shared.save_settings(&conn.ats, &to_json(&s)?).await
+    }
+}
+
+fn to_json(s: &IcimsSettings) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(s).map_err(|e| AppError::Internal(e.into()))
 }

@@ -1,5 +1,5 @@
 //! The iCIMS connector: one connection per organisation (routed on the iCIMS customer id), the
-//! outbound client, inbound authentication and the event use case.
+//! outbound client, inbound authentication, the event use case and the write-back.
 
 pub mod auth;
 pub mod client;
@@ -14,29 +14,28 @@ pub mod writeback;
 pub use client::{IcimsClient, IcimsError, OutboundAuth};
 pub use connection::{Connection, NewConnectionInput, StatusValues};
 
-use crate::outbound::{Guard, Outbound};
+use super::Shared;
+use crate::outbound::Outbound;
 use crate::recruiting::Recruiting;
 use crate::secrets::Sealer;
 use shortlist_store::Db;
 
-/// At most half the smallest pool (SQLite: 8 connections), so other requests still get one.
-const EVENT_DB_SLOTS: usize = 4;
+/// The kind stored on connections and external references.
+pub const KIND: &str = "icims";
 
 type ClientCache = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, IcimsClient)>>>;
 
 /// What the connector's use cases share. Cheap to clone.
 #[derive(Clone)]
 pub struct Icims {
+    pub shared: Shared,
+    /// Shorthands for `shared.db` and `shared.recruiting`.
     pub db: Db,
     pub recruiting: Recruiting,
-    /// Opens the outbound secrets stored in `icims_connections`.
+    /// Opens the outbound secret sealed in the connection.
     pub sealer: Sealer,
     /// Signs the bearer tokens our token endpoint hands to iCIMS.
     token_key: Vec<u8>,
-    /// Events doing database work at once in this process. A bulk move arrives as hundreds of
-    /// simultaneous events; queueing them here (FIFO) keeps each one's queries from waiting on
-    /// the connection pool until it times out, and they are still answered within seconds.
-    pub(crate) db_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// The guard every API and token URL passes (at save and before each call), with the
     /// pinned clients the calls use.
     pub outbound: Outbound,
@@ -46,14 +45,14 @@ pub struct Icims {
 }
 
 impl Icims {
-    pub fn new(db: Db, recruiting: Recruiting, server_key: &[u8], guard: Guard) -> Icims {
+    pub fn new(shared: Shared, server_key: &[u8]) -> Icims {
         Icims {
-            db,
-            recruiting,
+            db: shared.db.clone(),
+            recruiting: shared.recruiting.clone(),
             sealer: Sealer::new(server_key, "icims/outbound-secret"),
             token_key: auth::derive_token_key(server_key),
-            db_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(EVENT_DB_SLOTS)),
-            outbound: Outbound::new(guard, client::PROFILE),
+            outbound: Outbound::new(shared.guard.clone(), client::PROFILE),
+            shared,
             clients: Default::default(),
         }
     }

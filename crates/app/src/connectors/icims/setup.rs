@@ -4,7 +4,7 @@
 use super::{Icims, StatusValues};
 use crate::AppError;
 use shortlist_domain::{Email, OrgId, UserId};
-use shortlist_store::icims_writeback::WritebackRow;
+use shortlist_store::ats_writeback::WritebackRow;
 
 /// A template as iCIMS lists it: the label is the template key (what `assessmenttype` carries).
 #[derive(Debug, Clone)]
@@ -28,12 +28,12 @@ impl Icims {
 
     /// Write-backs iCIMS refused, waiting for a retry on request.
     pub async fn parked_writebacks(&self, org: &OrgId) -> Result<Vec<WritebackRow>, AppError> {
-        Ok(shortlist_store::icims_writeback::parked(&self.db, Some(org)).await?)
+        Ok(shortlist_store::ats_writeback::parked(&self.db, Some(org)).await?)
     }
 
     /// Requests counted against the connection's daily budget on `day` (YYYY-MM-DD, UTC).
     pub async fn requests_on(&self, connection: &str, day: &str) -> Result<i64, AppError> {
-        Ok(shortlist_store::icims_writeback::requests_on(&self.db, connection, day).await?)
+        Ok(shortlist_store::ats_writeback::requests_on(&self.db, connection, day).await?)
     }
 
     /// The user of this organisation with that e-mail (the observer of a new connection).
@@ -67,12 +67,7 @@ impl Icims {
                 return Err(AppError::field(field, "the iCIMS list value (required)"));
             }
         }
-        let triggers = serde_json::to_string(triggers).map_err(|e| AppError::Internal(e.into()))?;
-        let values = serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))?;
         let resend = resend.filter(|s| !s.trim().is_empty());
-        if !shortlist_store::icims::set_workflow(&self.db, org, &triggers, resend, &values).await? {
-            return Err(AppError::NotFound);
-        }
-        Ok(())
+        self.save_workflow(org, triggers, resend, v).await
     }
 }

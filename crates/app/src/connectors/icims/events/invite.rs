@@ -1,90 +1,20 @@
-//! What an invitation from iCIMS is made of: the position for the job, the template (the job's
-//! package, or the one a recruiter picked), the candidate's e-mail check and the request itself.
+//! The pieces of an order from iCIMS: the candidate's e-mail check, the template a recruiter
+//! picked for a job without a package (option B), and iCIMS's words for an order refused.
 
-use super::ATS_KIND;
 use super::reply::{EventError, bad, from_icims};
 use crate::AppError;
 use crate::connectors::icims::client::{IcimsClient, Person};
-use crate::connectors::icims::{Connection, Icims};
+use crate::connectors::icims::{Icims, KIND};
+use crate::connectors::{Dedup, Order, OrderError, Package, Placed};
 use crate::recruiting::Actor;
-use crate::recruiting::invitations::{InviteOutcome, InviteRequest};
+use crate::recruiting::invitations::InviteOutcome;
 use shortlist_domain::{PositionId, TemplateId};
-use shortlist_store::positions::{self, ExternalRef};
-use shortlist_store::templates;
+use shortlist_store::{positions, templates};
 
 impl Icims {
-    /// The position for an iCIMS job: found by the job id, or created with the job's title and
-    /// the observer as owner. Concurrent first events race on the external ref's key; the loser
-    /// rolls back its position and uses the winner's.
-    pub async fn position_for_job(
-        &self,
-        conn: &Connection,
-        job_id: &str,
-        title: &str,
-    ) -> Result<PositionId, EventError> {
-        let org = &conn.org_id;
-        let r = ExternalRef {
-            ats_kind: ATS_KIND.into(),
-            connection_id: String::new(),
-            external_id: job_id.to_string(),
-        };
-        let parse = |s: String| PositionId::parse(&s).map_err(|e| EventError::Internal(anyhow::anyhow!("{e}")));
-        if let Some(id) = positions::find_by_external(&self.db, org, "position", &r).await? {
-            return parse(id);
-        }
-        let title: String = title.chars().take(200).collect();
-        let mut tx = self.db.begin().await?;
-        let id = positions::create(&mut tx, org, &title, &conn.observer_user_id).await?;
-        if positions::add_external_ref(&mut tx, org, "position", id.as_str(), &r).await? {
-            tx.commit().await?;
-            return Ok(id);
-        }
-        drop(tx);
-        match positions::find_by_external(&self.db, org, "position", &r).await? {
-            Some(id) => parse(id),
-            None => Err(EventError::Unavailable(
-                "the position for this job is being created; try again".into(),
-            )),
-        }
-    }
-
-    /// Option A: the package label on the job is a template key; the template is linked to the
-    /// job's position so the recruiter sees it there.
-    pub(super) async fn template_for_package(
-        &self,
-        conn: &Connection,
-        pos: &PositionId,
-        label: &str,
-    ) -> Result<String, EventError> {
-        let org = &conn.org_id;
-        let Some(t) = templates::find_by_key(&self.db, org, label).await? else {
-            return Err(bad(
-                format!(
-                    "The Video Interviewing Package \"{label}\" on the job ({{{{job.assessmenttype}}}}) is not a Shortlist template key. Choose one of the packages your Shortlist administrator loaded into iCIMS."
-                ),
-                format!("no template with key {label}"),
-            ));
-        };
-        if t.archived_at.is_some() {
-            return Err(bad(
-                format!(
-                    "The Video Interviewing Package \"{label}\" is archived in Shortlist; choose another on the job."
-                ),
-                "template archived",
-            ));
-        }
-        let linked = positions::linked_templates(&self.db, org, pos).await?;
-        if !linked.contains(&t.id) {
-            let tid = TemplateId::parse(&t.id).map_err(|e| EventError::Internal(anyhow::anyhow!("{e}")))?;
-            let mut tx = self.db.begin().await?;
-            positions::link_template(&mut tx, org, pos, &tid).await?;
-            tx.commit().await?;
-        }
-        Ok(t.id)
-    }
-
     /// Option B, after the recruiter picked a template for the job: link it and invite the
-    /// candidate whose event asked. Later candidates on the job use it without asking.
+    /// candidate whose event asked, in one transaction. Later candidates on the job use it
+    /// without asking.
     pub async fn pick_template(
         &self,
         who: &Actor,
@@ -101,10 +31,16 @@ impl Icims {
                 "bad workflow or person",
             ));
         }
-        positions::get(&self.db, &who.org_id, pos)
+        let position = positions::get(&self.db, &who.org_id, pos)
             .await?
             .ok_or(AppError::NotFound)?;
-        let t = templates::get(&self.db, &who.org_id, template)
+        let job_id = positions::external_refs(&self.db, &who.org_id, "position", pos.as_str())
+            .await?
+            .into_iter()
+            .find(|r| r.ats_kind == KIND && r.connection_id == conn.id.as_str())
+            .map(|r| r.external_id)
+            .ok_or(AppError::NotFound)?;
+        templates::get(&self.db, &who.org_id, template)
             .await?
             .ok_or(AppError::NotFound)?;
         let client: IcimsClient = self.client(&conn)?;
@@ -112,12 +48,54 @@ impl Icims {
             .get_person(&format!("people/{person_id}"))
             .await
             .map_err(|e| from_icims("person", e))?;
-        check_email(&person)?;
-        let mut tx = self.db.begin().await?;
-        positions::link_template(&mut tx, &who.org_id, pos, template).await?;
-        tx.commit().await?;
-        let req = invite_request(&person, person_id, workflow, Some(t.id), false, None);
-        Ok(self.recruiting.invite(who, pos, &req).await?)
+        let order = Order {
+            job_id,
+            job_title: position.title,
+            person_id: Some(person_id.to_string()),
+            email: check_email(&person)?,
+            name: person.full_name(),
+            phone: None,
+            application_ref: workflow.to_string(),
+            package: Package::Template(template.clone()),
+            resend: false,
+            return_url: None,
+        };
+        let placed = self
+            .shared
+            .place(&conn.ats, &order, Dedup::Reject)
+            .await
+            .map_err(order_error)?;
+        Ok(match placed {
+            Placed::Created(invitation) => InviteOutcome::Created {
+                invitation,
+                prior: vec![],
+            },
+            Placed::Resent(invitation) => InviteOutcome::Resent {
+                invitation,
+                prior: vec![],
+            },
+            Placed::Duplicate(existing) | Placed::Replayed(existing) => InviteOutcome::Duplicate { existing },
+            Placed::NoPackage(_) => {
+                return Err(EventError::Internal(anyhow::anyhow!("a picked template was not used")));
+            }
+        })
+    }
+}
+
+/// An order that could not be placed, in words the recruiter sees in iCIMS.
+pub(super) fn order_error(e: OrderError) -> EventError {
+    match e {
+        OrderError::UnknownPackage(label) => bad(
+            format!(
+                "The Video Interviewing Package \"{label}\" on the job ({{{{job.assessmenttype}}}}) is not a Shortlist template key. Choose one of the packages your Shortlist administrator loaded into iCIMS."
+            ),
+            format!("no template with key {label}"),
+        ),
+        OrderError::ArchivedPackage(label) => bad(
+            format!("The Video Interviewing Package \"{label}\" is archived in Shortlist; choose another on the job."),
+            "template archived",
+        ),
+        OrderError::App(e) => e.into(),
     }
 }
 
@@ -136,7 +114,8 @@ pub(super) fn last_segment(url: &str) -> String {
         .to_string()
 }
 
-pub(super) fn check_email(p: &Person) -> Result<(), EventError> {
+/// The person's e-mail address, or the error naming the iCIMS field to fix.
+pub(super) fn check_email(p: &Person) -> Result<String, EventError> {
     let who = match p.full_name() {
         n if n.is_empty() => "the candidate".to_string(),
         n => n,
@@ -152,32 +131,7 @@ pub(super) fn check_email(p: &Person) -> Result<(), EventError> {
             format!("Shortlist cannot invite {who}: the e-mail address ({{{{person.email}}}}) \"{e}\" is not valid."),
             "person.email is invalid",
         )),
-        Some(_) => Ok(()),
-    }
-}
-
-pub(super) fn invite_request(
-    p: &Person,
-    person_id: &str,
-    workflow: &str,
-    template: Option<String>,
-    resend: bool,
-    return_url: Option<String>,
-) -> InviteRequest {
-    let r = |id: &str| ExternalRef {
-        ats_kind: ATS_KIND.into(),
-        connection_id: String::new(),
-        external_id: id.to_string(),
-    };
-    InviteRequest {
-        email: p.email.clone().unwrap_or_default().trim().to_string(),
-        name: p.full_name().chars().take(200).collect(),
-        template_id: template,
-        resend,
-        candidate_external_refs: vec![r(person_id)],
-        invitation_external_refs: vec![r(workflow)],
-        return_url: return_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-        ..InviteRequest::default()
+        Some(e) => Ok(e.to_string()),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Inbound iCIMS events: a workflow status change at a trigger status invites the candidate
 //! (package from the job's `assessmenttype`, or the template a recruiter picked for the job); an
 //! Application Complete event sends the candidate straight into the interview. The person and the
-//! job are read from iCIMS; the invitation, its e-mail and timers are one transaction (the
-//! Recruiting invite use case), so the reply goes out well inside iCIMS's time-out.
+//! job are read from iCIMS; the order (position, template link, candidate, invitation, e-mail and
+//! timers) is one transaction ([`crate::connectors::Shared::place`]), so the reply goes out well
+//! inside iCIMS's time-out.
 
 mod invite;
 mod parse;
@@ -13,14 +14,10 @@ pub use reply::{EventError, Reply};
 
 use super::{Connection, Icims};
 use crate::AppError;
-use crate::recruiting::Actor;
-use crate::recruiting::invitations::InviteOutcome;
-use invite::{check_email, invite_request, last_segment};
+use crate::connectors::{Dedup, Order, Package, Placed};
+use invite::{check_email, last_segment, order_error};
 use reply::{bad, duplicate, from_icims};
-use shortlist_domain::{InvitationId, OrgId, PositionId, Role};
-use shortlist_store::positions;
-
-pub const ATS_KIND: &str = "icims";
+use shortlist_domain::{InvitationId, OrgId, PositionId};
 
 /// How an event should be ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,15 +27,6 @@ enum Kind {
 }
 
 impl Icims {
-    fn actor(&self, conn: &Connection) -> Actor {
-        Actor {
-            org_id: conn.org_id.clone(),
-            user_id: Some(conn.observer_user_id.clone()),
-            role: Role::Recruiter,
-            label: format!("icims:{}", conn.id),
-        }
-    }
-
     /// Handles one authenticated event of `conn`.
     pub async fn handle_event(&self, conn: &Connection, ev: &Event) -> Result<Reply, EventError> {
         let kind = if ev.is_application_complete() {
@@ -85,13 +73,7 @@ impl Icims {
         let job = job.map_err(|e| from_icims("job", e))?;
         let person_id = last_segment(&person_ref);
         let job_id = last_segment(&job_ref);
-        check_email(&person)?;
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .map_err(|_| EventError::Unavailable("shutting down".into()))?;
-
+        let email = check_email(&person)?;
         let title = job
             .jobtitle
             .as_deref()
@@ -99,48 +81,39 @@ impl Icims {
             .filter(|t| !t.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| format!("iCIMS job {job_id}"));
-        let pos = self.position_for_job(conn, &job_id, &title).await?;
         let package = job
             .assessmenttype
             .iter()
             .filter_map(|n| n.value.as_deref())
             .map(str::trim)
             .find(|v| !v.is_empty());
-        let template = match package {
-            Some(label) => Some(self.template_for_package(conn, &pos, label).await?),
-            None => positions::linked_templates(&self.db, &conn.org_id, &pos)
-                .await?
-                .into_iter()
-                .next(),
+        let order = Order {
+            job_id,
+            job_title: title,
+            person_id: Some(person_id.clone()),
+            email,
+            name: person.full_name(),
+            phone: None,
+            application_ref: workflow.clone(),
+            package: package.map_or(Package::Linked, |p| Package::Key(p.to_string())),
+            resend: kind == Kind::Trigger { resend: true },
+            return_url: ev.return_url.clone().filter(|_| kind == Kind::ApplicationComplete),
         };
-        let Some(template) = template else {
-            if kind == Kind::ApplicationComplete {
-                return Err(bad(
-                    "The job has no Video Interviewing Package ({{job.assessmenttype}}); choose one on the job.",
-                    "no assessmenttype and no template linked",
-                ));
-            }
-            return Ok(Reply::SeeOther(self.pick_url(&pos, &workflow, &person_id)));
-        };
-        let req = invite_request(
-            &person,
-            &person_id,
-            &workflow,
-            Some(template),
-            kind == Kind::Trigger { resend: true },
-            ev.return_url.clone().filter(|_| kind == Kind::ApplicationComplete),
-        );
-        let outcome = self
-            .recruiting
-            .invite(&self.actor(conn), &pos, &req)
+        let placed = self
+            .shared
+            .place(&conn.ats, &order, Dedup::Reject)
             .await
-            .map_err(EventError::from)?;
-        match (kind, outcome) {
-            (
-                Kind::ApplicationComplete,
-                InviteOutcome::Created { invitation, .. } | InviteOutcome::Resent { invitation, .. },
-            ) => Ok(Reply::SeeOther(invitation.candidate_url)),
-            (Kind::ApplicationComplete, InviteOutcome::Duplicate { existing }) => {
+            .map_err(order_error)?;
+        match (kind, placed) {
+            (Kind::ApplicationComplete, Placed::NoPackage(_)) => Err(bad(
+                "The job has no Video Interviewing Package ({{job.assessmenttype}}); choose one on the job.",
+                "no assessmenttype and no template linked",
+            )),
+            (Kind::Trigger { .. }, Placed::NoPackage(pos)) => {
+                Ok(Reply::SeeOther(self.pick_url(&pos, &workflow, &person_id)))
+            }
+            (Kind::ApplicationComplete, Placed::Created(v) | Placed::Resent(v)) => Ok(Reply::SeeOther(v.candidate_url)),
+            (Kind::ApplicationComplete, Placed::Duplicate(existing) | Placed::Replayed(existing)) => {
                 // The candidate came back through the portal: same interview, latest return URL.
                 if let Some(url) = ev
                     .return_url
@@ -151,7 +124,7 @@ impl Icims {
                 }
                 Ok(Reply::SeeOther(existing.candidate_url))
             }
-            (Kind::Trigger { .. }, InviteOutcome::Duplicate { existing }) => Err(duplicate(&existing)),
+            (Kind::Trigger { .. }, Placed::Duplicate(existing)) => Err(duplicate(&existing)),
             (Kind::Trigger { .. }, _) => Ok(Reply::Ok),
         }
     }
@@ -159,7 +132,7 @@ impl Icims {
     async fn set_return_url(&self, org: &OrgId, id: &str, url: &str) -> Result<(), AppError> {
         let id = InvitationId::parse(id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         let mut tx = self.db.begin().await?;
-        shortlist_store::icims::set_return_url(&mut tx, org, &id, url).await?;
+        shortlist_store::ats::set_return_url(&mut tx, org, &id, url).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! iCIMS write-back bookkeeping: the assessmentresults entry per invitation, ordering, parking,
-//! and the daily request count per connection.
+//! Write-back bookkeeping for every ATS: the object and handle per invitation, ordering, the
+//! lease, parking, and the daily request count per connection.
 
 use crate::{Db, on_db};
 use chrono::{DateTime, Utc};
@@ -9,8 +9,11 @@ use shortlist_domain::{InvitationId, OrgId};
 pub struct WritebackRow {
     pub invitation_id: String,
     pub org_id: String,
-    pub workflow_id: String,
-    pub entry_id: Option<String>,
+    pub connection_id: String,
+    /// What the ATS calls the thing we write to (iCIMS applicant workflow, Greenhouse instance URL).
+    pub external_ref: String,
+    /// What we own there, once created (iCIMS assessmentresults entry id).
+    pub handle: Option<String>,
     pub written_kind: Option<String>,
     pub written_event_at: Option<DateTime<Utc>>,
     pub parked_kind: Option<String>,
@@ -19,19 +22,26 @@ pub struct WritebackRow {
     pub parked_at: Option<DateTime<Utc>>,
 }
 
-const COLS: &str = "invitation_id, org_id, workflow_id, entry_id, written_kind, written_event_at, parked_kind, \
+const COLS: &str = "invitation_id, org_id, connection_id, external_ref, handle, written_kind, written_event_at, parked_kind, \
     parked_event_at, parked_error, parked_at";
 
-pub async fn ensure(db: &Db, org: &OrgId, inv: &InvitationId, workflow: &str) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO icims_writebacks (invitation_id, org_id, workflow_id, updated_at) VALUES ($1, $2, $3, $4) \
-               ON CONFLICT (invitation_id) DO NOTHING";
-    on_db!(db, p => sqlx::query(sql).bind(inv.as_str()).bind(org.as_str()).bind(workflow).bind(crate::now())
+pub async fn ensure(
+    db: &Db,
+    org: &OrgId,
+    inv: &InvitationId,
+    connection: &str,
+    external_ref: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO ats_writebacks (invitation_id, org_id, connection_id, external_ref, updated_at) \
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (invitation_id) DO NOTHING";
+    on_db!(db, p => sqlx::query(sql).bind(inv.as_str()).bind(org.as_str()).bind(connection).bind(external_ref)
+        .bind(crate::now())
         .execute(p).await.map(|_| ()))?;
     Ok(())
 }
 
 pub async fn get(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Option<WritebackRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLS} FROM icims_writebacks WHERE org_id = $1 AND invitation_id = $2");
+    let sql = format!("SELECT {COLS} FROM ats_writebacks WHERE org_id = $1 AND invitation_id = $2");
     on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(inv.as_str()).fetch_optional(p).await)
 }
 
@@ -43,7 +53,7 @@ pub async fn try_lock(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE icims_writebacks SET locked_until = $3, updated_at = $4 \
+    let sql = "UPDATE ats_writebacks SET locked_until = $3, updated_at = $4 \
                WHERE org_id = $1 AND invitation_id = $2 AND (locked_until IS NULL OR locked_until < $4)";
     let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(until).bind(now)
         .execute(p).await?.rows_affected());
@@ -51,15 +61,15 @@ pub async fn try_lock(
 }
 
 pub async fn unlock(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE icims_writebacks SET locked_until = NULL WHERE org_id = $1 AND invitation_id = $2";
+    let sql = "UPDATE ats_writebacks SET locked_until = NULL WHERE org_id = $1 AND invitation_id = $2";
     on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).execute(p).await.map(|_| ()))?;
     Ok(())
 }
 
-/// Remembers the entry id as soon as it is known, so a crash before the end cannot create a second one.
-pub async fn set_entry(db: &Db, org: &OrgId, inv: &InvitationId, entry: &str) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE icims_writebacks SET entry_id = $3, updated_at = $4 WHERE org_id = $1 AND invitation_id = $2";
-    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(entry).bind(crate::now())
+/// Remembers the handle as soon as it is known, so a crash before the end cannot create a second one.
+pub async fn set_handle(db: &Db, org: &OrgId, inv: &InvitationId, handle: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE ats_writebacks SET handle = $3, updated_at = $4 WHERE org_id = $1 AND invitation_id = $2";
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(handle).bind(crate::now())
         .execute(p).await.map(|_| ()))?;
     Ok(())
 }
@@ -72,7 +82,7 @@ pub async fn written(
     kind: &str,
     event_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE icims_writebacks SET written_kind = $3, written_event_at = $4, parked_kind = NULL, \
+    let sql = "UPDATE ats_writebacks SET written_kind = $3, written_event_at = $4, parked_kind = NULL, \
                parked_event_at = NULL, parked_error = NULL, parked_at = NULL, locked_until = NULL, updated_at = $5 \
                WHERE org_id = $1 AND invitation_id = $2";
     on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
@@ -90,7 +100,7 @@ pub async fn park(
 ) -> Result<(), sqlx::Error> {
     let error: String = error.chars().take(2000).collect();
     let now = crate::now();
-    let sql = "UPDATE icims_writebacks SET parked_kind = $3, parked_event_at = $4, parked_error = $5, parked_at = $6, \
+    let sql = "UPDATE ats_writebacks SET parked_kind = $3, parked_event_at = $4, parked_error = $5, parked_at = $6, \
                locked_until = NULL, updated_at = $6 WHERE org_id = $1 AND invitation_id = $2";
     on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
         .bind(crate::truncate_micros(event_at)).bind(&error).bind(now).execute(p).await.map(|_| ()))?;
@@ -100,7 +110,7 @@ pub async fn park(
 /// Parked write-backs, newest first; all organisations when `org` is None (admin CLI).
 pub async fn parked(db: &Db, org: Option<&OrgId>) -> Result<Vec<WritebackRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLS} FROM icims_writebacks WHERE parked_at IS NOT NULL AND ($1 = '' OR org_id = $1) \
+        "SELECT {COLS} FROM ats_writebacks WHERE parked_at IS NOT NULL AND ($1 = '' OR org_id = $1) \
          ORDER BY parked_at DESC, invitation_id"
     );
     let org = org.map(|o| o.as_str().to_owned()).unwrap_or_default();
@@ -109,24 +119,37 @@ pub async fn parked(db: &Db, org: Option<&OrgId>) -> Result<Vec<WritebackRow>, s
 
 /// Counts one request against the connection's day and returns the day's total so far.
 pub async fn count_request(db: &Db, connection: &str, day: &str) -> Result<i64, sqlx::Error> {
-    let sql = "INSERT INTO icims_request_counts (connection_id, day, requests) VALUES ($1, $2, 1) \
-               ON CONFLICT (connection_id, day) DO UPDATE SET requests = icims_request_counts.requests + 1 \
+    let sql = "INSERT INTO ats_request_counts (connection_id, day, requests) VALUES ($1, $2, 1) \
+               ON CONFLICT (connection_id, day) DO UPDATE SET requests = ats_request_counts.requests + 1 \
                RETURNING requests";
     let row: (i64,) = on_db!(db, p => sqlx::query_as(sql).bind(connection).bind(day).fetch_one(p).await)?;
     Ok(row.0)
 }
 
 pub async fn requests_on(db: &Db, connection: &str, day: &str) -> Result<i64, sqlx::Error> {
-    let sql = "SELECT requests FROM icims_request_counts WHERE connection_id = $1 AND day = $2";
+    let sql = "SELECT requests FROM ats_request_counts WHERE connection_id = $1 AND day = $2";
     let row: Option<(i64,)> = on_db!(db, p => sqlx::query_as(sql).bind(connection).bind(day).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0).unwrap_or(0))
 }
 
 /// True exactly once per connection and day: the caller sends the budget warning.
 pub async fn claim_warning(db: &Db, connection: &str, day: &str) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE icims_request_counts SET warned_at = $3 \
+    let sql = "UPDATE ats_request_counts SET warned_at = $3 \
                WHERE connection_id = $1 AND day = $2 AND warned_at IS NULL";
     let n = on_db!(db, p => sqlx::query(sql).bind(connection).bind(day).bind(crate::now())
         .execute(p).await?.rows_affected());
     Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Activity {
+    pub last_written_at: Option<DateTime<Utc>>,
+    pub parked: i64,
+}
+
+/// When the connection last wrote back successfully, and how many write-backs wait parked.
+pub async fn activity(db: &Db, org: &OrgId, connection: &str) -> Result<Activity, sqlx::Error> {
+    let sql = "SELECT MAX(CASE WHEN parked_at IS NULL AND written_kind IS NOT NULL THEN updated_at END) AS last_written_at, \
+               COUNT(parked_at) AS parked FROM ats_writebacks WHERE org_id = $1 AND connection_id = $2";
+    on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(connection).fetch_one(p).await)
 }

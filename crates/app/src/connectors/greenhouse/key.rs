@@ -1,0 +1,94 @@
+//! The organisation key Greenhouse presents: `ghk_<16 hex id>_<43 base64url>` (66 characters,
+//! within Greenhouse's limit). The id finds the connection; only the SHA-256 of the whole key is
+//! compared.
+
+use super::{Greenhouse, KIND};
+use crate::connectors::AtsConnection;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+pub const KEY_PREFIX: &str = "ghk_";
+const ID_LEN: usize = 16;
+
+pub(super) struct NewKey {
+    pub id: String,
+    pub key: String,
+}
+
+pub(super) fn generate() -> NewKey {
+    let id: String = uuid::Uuid::new_v4().simple().to_string().chars().take(ID_LEN).collect();
+    let secret = crate::tokens::generate("x");
+    let key = format!("{KEY_PREFIX}{id}_{}", &secret[2..]);
+    NewKey { id, key }
+}
+
+/// The id part of a well-formed key.
+fn key_id(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(KEY_PREFIX)?;
+    let id = rest.get(..ID_LEN)?;
+    (id.bytes().all(|b| b.is_ascii_hexdigit()) && rest.as_bytes().get(ID_LEN) == Some(&b'_') && key.len() <= 128)
+        .then_some(id)
+}
+
+/// Why a call was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// No Basic credentials at all.
+    Missing,
+    /// A key that is not one of ours (or no longer is).
+    WrongKey,
+}
+
+/// The key from `Authorization: Basic base64(key:)`; the password must be empty.
+pub(super) fn presented(header: Option<&str>) -> Option<String> {
+    let b64 = header?.trim().strip_prefix("Basic ")?;
+    let raw = STANDARD.decode(b64.trim()).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, _password) = text.split_once(':')?;
+    Some(user.to_string())
+}
+
+/// `Authorization` for the completion PATCH: the key as user name, empty password.
+pub(super) fn basic(key: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{key}:")))
+}
+
+impl Greenhouse {
+    /// The connection whose key the caller presented.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<AtsConnection, AuthError> {
+        let key = presented(authorization).ok_or(AuthError::Denied(Denied::Missing))?;
+        let id = key_id(&key).ok_or(AuthError::Denied(Denied::WrongKey))?;
+        let conn = self
+            .shared
+            .connection_by_inbound_user(KIND, id)
+            .await
+            .map_err(AuthError::App)?
+            .ok_or(AuthError::Denied(Denied::WrongKey))?;
+        let expected = conn.inbound_secret_hash.as_deref().unwrap_or_default();
+        if !crate::tokens::equal(&crate::tokens::hash(&key), expected) {
+            return Err(AuthError::Denied(Denied::WrongKey));
+        }
+        Ok(conn)
+    }
+}
+
+#[derive(Debug)]
+pub enum AuthError {
+    Denied(Denied),
+    App(crate::AppError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_short_and_parse_back() {
+        let k = generate();
+        assert!(k.key.len() <= 128, "{}", k.key.len());
+        assert_eq!(key_id(&k.key), Some(k.id.as_str()));
+        assert_eq!(key_id("ghk_short"), None);
+        assert_eq!(presented(Some(&basic(&k.key))), Some(k.key.clone()));
+        assert_eq!(presented(Some("Bearer x")), None);
+    }
+}

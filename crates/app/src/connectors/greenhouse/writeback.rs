@@ -1,0 +1,75 @@
+//! Telling Greenhouse a test is done: `PATCH {url}` with no body, the organisation's key in
+//! Basic auth; Greenhouse answers with a bare status and then asks `test_status`. Sent on
+//! completion and again when reviewers change the score. Only "complete" means anything to
+//! Greenhouse, so other statuses are not sent.
+
+use super::{Greenhouse, KIND, key};
+use crate::connectors::{AtsConnection, Connector, Status, WriteError, WriteJob};
+use crate::outbound::{read_capped, short_reason};
+use async_trait::async_trait;
+
+#[async_trait]
+impl Connector for Greenhouse {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn label(&self) -> &'static str {
+        "Greenhouse"
+    }
+
+    fn setup_path(&self) -> &'static str {
+        "/settings/greenhouse"
+    }
+
+    fn writes(&self, _conn: &AtsConnection, status: Status) -> bool {
+        status == Status::Complete
+    }
+
+    async fn write(&self, w: &mut WriteJob<'_>) -> Result<(), WriteError> {
+        let sealed = w.conn.secrets_sealed.as_deref().unwrap_or_default();
+        let key = self.sealer.open(sealed).map_err(|e| WriteError::Rejected {
+            status: 0,
+            message: format!("the stored key cannot be opened ({e}); rotate the key"),
+        })?;
+        let (url, client) = self
+            .outbound
+            .pinned(w.external_ref)
+            .await
+            .map_err(|r| WriteError::Rejected {
+                status: 0,
+                message: format!("the instance URL Greenhouse gave is not allowed: {r}"),
+            })?;
+        w.spend().await?;
+        let resp = client
+            .patch(url)
+            .header(reqwest::header::AUTHORIZATION, key::basic(&key))
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .send()
+            .await
+            .map_err(|e| WriteError::Retry(format!("Greenhouse could not be reached: {e}")))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_capped(resp, 64 * 1024).await.unwrap_or_default();
+        let text = short_reason(&String::from_utf8_lossy(&body), 200);
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(WriteError::Retry(format!("Greenhouse answered {status}: {text}")));
+        }
+        Err(WriteError::Rejected {
+            status: status.as_u16(),
+            message: text,
+        })
+    }
+
+    fn summary(&self, conn: &AtsConnection) -> Vec<(&'static str, String)> {
+        let issued = conn
+            .settings_as::<super::GreenhouseSettings>()
+            .ok()
+            .and_then(|s| s.key_issued_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        vec![("Key issued", issued)]
+    }
+}
