@@ -144,12 +144,13 @@ fn refusal(path: &str) -> Response {
         )
     } else if path == "/connectors/icims/oauth/token" {
         crate::connectors::oauth_unavailable()
-    } else if path.starts_with("/connectors/icims/") && !path.starts_with("/connectors/icims/pick/") {
-        crate::connectors::error_body(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Shortlist is briefly unavailable. Please try again in a few minutes.",
-            "temporary failure (database unavailable)",
-        )
+    } else if let Some(resp) = crate::connectors::error_body(
+        path,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Shortlist is briefly unavailable. Please try again in a few minutes.",
+        "temporary failure (database unavailable)",
+    ) {
+        resp
     } else if path.starts_with("/uploads") {
         crate::tus::unavailable()
     } else {

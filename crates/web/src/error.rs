@@ -12,7 +12,7 @@ use shortlist_app::faults::Fault;
 /// How long a client is asked to wait when the database cannot be reached.
 pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
-fn status_of(e: &AppError) -> StatusCode {
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } => StatusCode::CONFLICT,

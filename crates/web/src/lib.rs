@@ -48,6 +48,11 @@ pub struct WebState {
     pub interviews: Interviews,
     /// The iCIMS connector (events, token endpoint, template pick).
     pub icims: shortlist_app::connectors::icims::Icims,
+    /// The Greenhouse connector (Assessment Partner calls, key set-up).
+    pub greenhouse: shortlist_app::connectors::greenhouse::Greenhouse,
+    /// What every ATS connector shares, and the connectors this build registers.
+    pub ats: shortlist_app::connectors::Shared,
+    pub ats_registry: shortlist_app::connectors::Registry,
     /// Review: interview pages, evaluations, share links, reports.
     pub review: ReviewState,
     /// Recruiters' notification preferences and unsubscribe links.

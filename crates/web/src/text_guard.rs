@@ -140,7 +140,7 @@ fn refuse(path: &str, field: &str) -> Response {
 fn refuse_as(path: &str, e: AppError) -> Response {
     if path.starts_with("/api/") {
         ApiError(e).into_response()
-    } else if path.starts_with("/connectors/icims/") {
+    } else if path.starts_with("/connectors/") && !path.starts_with("/connectors/icims/pick/") {
         let detail = match &e {
             AppError::Validation { fields } => fields
                 .iter()
@@ -150,10 +150,12 @@ fn refuse_as(path: &str, e: AppError) -> Response {
             other => other.to_string(),
         };
         crate::connectors::error_body(
+            path,
             StatusCode::BAD_REQUEST,
             "Shortlist could not read the request.",
             &detail,
         )
+        .unwrap_or_else(|| PageError(e).into_response())
     } else {
         PageError(e).into_response()
     }

@@ -7,6 +7,7 @@ mod api_keys;
 mod bulk;
 mod csv_rows;
 mod icims;
+mod integrations;
 mod invitations;
 mod invite;
 mod media;
@@ -75,6 +76,9 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/notifications/follow", post(notifications::follow))
         .route("/settings/api-keys", get(api_keys::show).post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/integrations", get(integrations::show))
+        .route("/settings/greenhouse", get(integrations::greenhouse))
+        .route("/settings/greenhouse/key", post(integrations::issue_key))
         .route("/settings/icims", get(icims::show).post(icims::create))
         .route("/settings/icims/triggers", post(icims::update))
         .route("/settings/icims/rotate", post(icims::rotate))

@@ -1,0 +1,180 @@
+//! Settings → Integrations (every registered ATS with its state) and Settings → Greenhouse (the
+//! organisation key, the four URLs to give Greenhouse, the errors it reported). Everyone may
+//! look; administrators change things. The key is shown once, on creation or rotation.
+
+use super::{NoticeQuery, notice_text, when_opt};
+use crate::WebState;
+use crate::auth::{PageActor, check_csrf};
+use crate::error::PageError;
+use crate::pages::render;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use shortlist_app::AppError;
+use shortlist_app::recruiting::Actor;
+use shortlist_domain::Role;
+
+pub struct KindLine {
+    pub label: String,
+    pub setup_path: String,
+    pub connected: bool,
+    pub summary: Vec<(&'static str, String)>,
+    pub last_event: String,
+    pub last_writeback: String,
+    pub parked: i64,
+}
+
+#[derive(Template)]
+#[template(path = "ui/integrations.html")]
+struct IntegrationsPage {
+    csrf: String,
+    kinds: Vec<KindLine>,
+}
+
+pub async fn show(State(s): State<WebState>, PageActor(a, u): PageActor) -> Result<Response, PageError> {
+    let conns = s.ats.org_connections(&a.org_id).await?;
+    let mut kinds = vec![];
+    for c in s.ats_registry.all() {
+        let conn = conns.iter().find(|x| x.kind == c.kind());
+        let activity = match conn {
+            Some(k) => shortlist_store::ats_writeback::activity(&s.db, &a.org_id, k.id.as_str())
+                .await
+                .map_err(AppError::from)?,
+            None => Default::default(),
+        };
+        kinds.push(KindLine {
+            label: c.label().to_string(),
+            setup_path: c.setup_path().to_string(),
+            connected: conn.is_some(),
+            summary: conn.map(|k| c.summary(k)).unwrap_or_default(),
+            last_event: when_opt(conn.and_then(|k| k.last_inbound_at)),
+            last_writeback: when_opt(activity.last_written_at),
+            parked: activity.parked,
+        });
+    }
+    Ok(render(
+        StatusCode::OK,
+        &IntegrationsPage {
+            csrf: u.csrf_token.clone(),
+            kinds,
+        },
+    ))
+}
+
+pub struct ErrorLine {
+    pub call: String,
+    pub message: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "ui/greenhouse.html")]
+struct GreenhousePage {
+    csrf: String,
+    is_admin: bool,
+    connected: bool,
+    key_issued: String,
+    new_key: Option<String>,
+    urls: Vec<(&'static str, String)>,
+    tests: Vec<(String, String)>,
+    errors: Vec<ErrorLine>,
+    notice: Option<String>,
+}
+
+async fn page(
+    s: &WebState,
+    a: &Actor,
+    csrf: &str,
+    new_key: Option<String>,
+    notice: Option<String>,
+) -> Result<GreenhousePage, PageError> {
+    let conn = s.greenhouse.connection_for_org(&a.org_id).await?;
+    let public = s.recruiting.links.public_url();
+    let urls = ["list_tests", "send_test", "test_status", "response_error"]
+        .into_iter()
+        .map(|c| (c, format!("{public}/connectors/greenhouse/{c}")))
+        .collect();
+    let tests = shortlist_store::templates::list(&s.db, &a.org_id, false)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|t| (t.key, t.name))
+        .collect();
+    let errors = match &conn {
+        Some(c) => shortlist_store::ats::recent_errors(&s.db, &a.org_id, c.id.as_str(), 20)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|e| ErrorLine {
+                call: e.call,
+                message: e.message,
+                at: when_opt(Some(e.created_at)),
+            })
+            .collect(),
+        None => vec![],
+    };
+    let key_issued = conn
+        .as_ref()
+        .and_then(|c| {
+            c.settings_as::<shortlist_app::connectors::greenhouse::GreenhouseSettings>()
+                .ok()
+        })
+        .and_then(|g| g.key_issued_at);
+    Ok(GreenhousePage {
+        csrf: csrf.to_string(),
+        is_admin: a.role == Role::Admin,
+        connected: conn.is_some(),
+        key_issued: when_opt(key_issued),
+        new_key,
+        urls,
+        tests,
+        errors,
+        notice,
+    })
+}
+
+pub async fn greenhouse(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let p = page(&s, &a, &u.csrf_token, None, notice_text(q.notice.as_deref())).await?;
+    Ok(render(StatusCode::OK, &p))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+fn require_admin(a: &Actor) -> Result<(), PageError> {
+    if a.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden(
+            "only administrators change the Greenhouse connection".into(),
+        )))
+    }
+}
+
+/// Connects the organisation (first time) or rotates its key; shows the new key once.
+pub async fn issue_key(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&u, &f.csrf)?;
+    require_admin(&a)?;
+    let key = match s.greenhouse.connection_for_org(&a.org_id).await? {
+        Some(_) => s.greenhouse.rotate_key(&a.org_id).await?,
+        None => {
+            let observer = a.user_id.clone().ok_or(AppError::Unauthorized)?;
+            s.greenhouse.connect(&a.org_id, &observer, None).await?.1
+        }
+    };
+    let p = page(&s, &a, &u.csrf_token, Some(key), None).await?;
+    Ok(render(StatusCode::OK, &p))
+}
