@@ -23,6 +23,9 @@ pub enum AdminCommand {
     /// iCIMS connections: create, show, list, set-triggers, rotate-inbound, test.
     #[command(subcommand)]
     Icims(crate::admin_icims::IcimsCommand),
+    /// Greenhouse connections: create (issues the key), rotate-key, show.
+    #[command(subcommand)]
+    Greenhouse(crate::admin_greenhouse::GreenhouseCommand),
     /// Partners of the partner API: register, review, promote, suspend, rotate.
     #[command(subcommand)]
     Partner(crate::admin_partner::PartnerCommand),
@@ -202,6 +205,7 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Partner(c) => crate::admin_partner::partner(app, c).await?,
         AdminCommand::Apikey(c) => crate::admin_partner::apikey(app, c).await?,
         AdminCommand::Icims(c) => crate::admin_icims::run(app, c).await?,
+        AdminCommand::Greenhouse(c) => crate::admin_greenhouse::run(app, c).await?,
         AdminCommand::Selftest { timeout_secs } => selftest(app, Duration::from_secs(timeout_secs)).await?,
     }
     Ok(())
@@ -244,5 +248,17 @@ async fn selftest(app: &App, timeout: Duration) -> anyhow::Result<()> {
             }
             _ => tokio::time::sleep(Duration::from_millis(200)).await,
         }
+    }
+}
+
+/// URLs printed for an ATS come from SHORTLIST_PUBLIC_URL (or SHORTLIST_LISTEN); an admin command
+/// cannot see the flags the server was started with, so say when it is guessing.
+pub fn warn_default_public_url() {
+    if std::env::var_os("SHORTLIST_PUBLIC_URL").is_none() {
+        eprintln!(
+            "note: SHORTLIST_PUBLIC_URL is not set, so the URLs below assume this server is reached at http://{}; \
+             set SHORTLIST_PUBLIC_URL to the address the ATS reaches and run the command again if that is wrong",
+            std::env::var("SHORTLIST_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into())
+        );
     }
 }

@@ -138,6 +138,7 @@ fn endpoint(app: &App) -> String {
 }
 
 fn print_inbound(app: &App, kind: &str, user: &str, secret: &str) {
+    crate::admin::warn_default_public_url();
     println!("give iCIMS these (the secret is shown only now):");
     println!("  endpoint URL:  {}", endpoint(app));
     match kind {

@@ -2,6 +2,7 @@
 //! shared with the integration tests so they run exactly what `main` runs.
 
 pub mod admin;
+pub mod admin_greenhouse;
 pub mod admin_icims;
 pub mod admin_icims_writeback;
 pub mod admin_partner;

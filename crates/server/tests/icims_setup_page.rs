@@ -71,17 +71,18 @@ async fn admins_connect_icims_from_the_settings_page_and_rotate_its_credentials(
     let admin = sign_in(&app, Role::Admin).await;
     admin.template("barista-video", spec("Barista screening", 1)).await;
 
-    // Not connected yet: the page offers the form; settings links to it.
-    let settings = admin
-        .c
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(settings.contains("href=\"/settings/icims\""));
+    // Not connected yet: the page offers the form; settings links to Integrations, which lists
+    // iCIMS (and Greenhouse) as not connected and links to each one's page.
+    let page_of = |path: &'static str| {
+        let c = admin.c.clone();
+        let url = app.url(path);
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(page_of("/settings").await.contains("href=\"/settings/integrations\""));
+    let integrations = page_of("/settings/integrations").await;
+    assert!(integrations.contains("href=\"/settings/icims\""), "{integrations}");
+    assert!(integrations.contains("href=\"/settings/greenhouse\""), "{integrations}");
+    assert_eq!(integrations.matches("Not connected").count(), 2, "{integrations}");
     assert!(get(&app, &admin).await.contains("Connect to iCIMS"));
 
     // A bad customer id is refused with the field named, and nothing is stored.

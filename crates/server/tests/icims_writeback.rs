@@ -12,7 +12,8 @@ use common::{TestApp, client, eventually, mails_to};
 use icims_sim::{Auth, EventTarget, SimConfig, SimHandle, Simulator, Workflow};
 use reqwest::StatusCode;
 use serde_json::json;
-use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues, writeback};
+use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
+use shortlist_app::connectors::writeback;
 use shortlist_domain::{InvitationId, Role};
 use std::time::Duration;
 
@@ -280,7 +281,7 @@ async fn a_required_field_refusal_is_parked_with_the_message_until_retried() {
     let (wf, _) = s.invite("Alan").await;
     let db = &s.app.app.db;
     let parked = eventually(WAIT, || async {
-        let rows = shortlist_store::icims_writeback::parked(db, Some(&s.api.org))
+        let rows = shortlist_store::ats_writeback::parked(db, Some(&s.api.org))
             .await
             .unwrap();
         (!rows.is_empty()).then_some(rows)
@@ -333,7 +334,7 @@ async fn a_required_field_refusal_is_parked_with_the_message_until_retried() {
     assert!(!ok, "an invitation with nothing parked is refused");
     s.workflow_when(wf, |w| only_status(w, SENT)).await;
     let cleared = eventually(WAIT, || async {
-        let rows = shortlist_store::icims_writeback::parked(db, Some(&s.api.org))
+        let rows = shortlist_store::ats_writeback::parked(db, Some(&s.api.org))
             .await
             .unwrap();
         rows.is_empty().then_some(())
