@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use clap::Parser;
-use icims_sim::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
+use sim::icims::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
 use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
 use shortlist_bench::harness::{self, Bench};
 use shortlist_bench::load::{self, Latencies};
