@@ -41,7 +41,10 @@ async fn a_restarted_simulator_shows_the_same_workflows_results_and_target() {
         gzip: true,
     });
     // A result written over HTTP, as our connector writes it: saved before the answer arrives.
-    let fields = format!("{}/applicantworkflows/{wf}/fields/assessmentresults", first.customer_url());
+    let fields = format!(
+        "{}/applicantworkflows/{wf}/fields/assessmentresults",
+        first.customer_url()
+    );
     let entry = json!({"assessmentname": {"value": "video-interview"}, "assessmentstatus": {"id": "Sent"}});
     let resp = reqwest::Client::new()
         .post(&fields)
