@@ -334,3 +334,62 @@ async fn a_restarted_simulator_keeps_candidates_tests_and_instances() {
     let shown = eventually(|| second.instance(instance).and_then(|i| i.result)).await;
     assert_eq!(shown.unwrap().partner_score, Some(99.0));
 }
+
+/// Pulls `name="{field}" value="…"` out of an HTML fragment.
+fn form_value(html: &str, field: &str) -> String {
+    let marker = format!("name=\"{field}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_recruiter_loads_the_tests_and_sends_one_from_the_page() {
+    let (partner, sim) = setup(Mode::Patch).await;
+    sim.add_candidate("Katherine", "Johnson", Some("katherine@candidates.example"));
+    let web = reqwest::Client::new();
+    let page = format!("{}/", sim.base_url());
+    let loaded = web
+        .post(format!("{page}tests/load"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(loaded.contains("2 tests"), "{loaded}");
+
+    let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
+    let row = html.split("<tr>").find(|r| r.contains("Katherine Johnson")).unwrap();
+    assert!(
+        row.contains("<option value=\"tpl_2\">Sales &lt;pitch&gt; &amp; demo</option>"),
+        "{row}"
+    );
+    let form = format!("candidate={}&test=tpl_2", form_value(row, "candidate"));
+    let sent = web
+        .post(format!("{page}send"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sent.contains("Test sent") && sent.contains("pi-1"), "{sent}");
+    assert_eq!(partner.calls_to("send_test")[0].body["partner_test_id"], "tpl_2");
+
+    let state: Value = reqwest::get(format!("{page}_sim/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["instances"][0]["partner_interview_id"], "pi-1");
+    let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
+    assert!(html.contains("pi-1"), "the page lists the test sent");
+}

@@ -123,7 +123,12 @@ async fn send_form(State(sim): State<SimHandle>, body: Bytes) -> Html<String> {
         return page::message("Nothing sent", "Pick a candidate and a test (load the tests first).");
     };
     let out = sim.send_test(candidate, &test).await;
-    page::send_outcome("Test sent", &out)
+    let title = if out.partner_interview_id.is_some() {
+        "Test sent"
+    } else {
+        "Test not sent"
+    };
+    page::send_outcome(title, &out)
 }
 
 async fn replay_form(State(sim): State<SimHandle>, body: Bytes) -> Html<String> {
