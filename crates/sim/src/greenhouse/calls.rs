@@ -204,10 +204,7 @@ async fn post_send(sim: &SimHandle, instance: u64) -> SendOutcome {
             }
         }
         Err(errors) => {
-            let candidate_email = i.send_body.pointer("/candidate/email").and_then(Value::as_str);
-            let mut report = error_body("send_test", &errors, Some(&i), None);
-            report["candidate_email"] = json!(candidate_email);
-            response_error(sim, report).await;
+            response_error(sim, error_body("send_test", &errors, Some(&i), None)).await;
             out.errors = errors;
         }
     }
