@@ -134,7 +134,7 @@ impl Simulator {
                 restored,
             }),
         };
-        handle.save();
+        // The file appears with the first change, so a run stopped before seeding seeds next time.
         let router = routes::router(handle.clone());
         let recorder = handle.clone();
         let record = move |r| recorder.st().requests.push(r);

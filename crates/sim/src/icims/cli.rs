@@ -123,8 +123,9 @@ pub async fn run_cli(args: IcimsSimArgs) -> anyhow::Result<()> {
         "Basic"
     };
     println!(
-        "\n  iCIMS simulator for customer {}\n  page:     {}/\n  API base: {}\n  API auth: {auth}, user/client id \"{}\"\n  events →  {}\n",
+        "\n  iCIMS simulator for customer {}\n  page:     {}/\n  API base: {} (the connection's API base URL; calls go to {}/…)\n  API auth: {auth}, user/client id \"{}\"\n  events →  {}\n",
         args.customer_id,
+        sim.base_url(),
         sim.base_url(),
         sim.customer_url(),
         args.api_user,

@@ -117,8 +117,8 @@ impl Simulator {
                 restored,
             }),
         };
-        // A new state file exists from the start, so the next run knows it is not new.
-        handle.save();
+        // No save here: the file appears with the first change (usually the seed), so a run
+        // stopped before seeding is not taken for a seeded one next time.
         let router = api::router(handle.clone());
         let recorder = handle.clone();
         let record = move |r| recorder.st().requests.push(r);
