@@ -35,7 +35,9 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum SimCommand {
     /// A local iCIMS: its API, a page to move candidates to a status, and events POSTed to --target.
-    Icims(icims_sim::cli::IcimsSimArgs),
+    Icims(sim::icims::cli::IcimsSimArgs),
+    /// A local Greenhouse: calls our Assessment Partner endpoints, takes the completion PATCH, shows results.
+    Greenhouse(sim::greenhouse::cli::GreenhouseSimArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -156,10 +156,11 @@ impl SimSecrets {
 
 /// Starts the iCIMS simulator on 127.0.0.1:`port`, connects the demo organisation to it (once;
 /// later runs reuse the connection and its saved secrets), seeds a job asking for the sample
-/// template with three applicants, and returns the simulator's page URL.
+/// template with three applicants when the simulator's state (`<data-dir>/sim/icims.json`) is new,
+/// and returns the simulator's page URL.
 pub async fn start_icims_sim(common: &CommonArgs, app: &App, port: u16) -> anyhow::Result<String> {
-    use icims_sim::{Auth, EventTarget, SimConfig, Simulator};
     use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
+    use sim::icims::{Auth, EventTarget, SimConfig, Simulator};
     let path = common.data_dir.join("demo-icims-credentials.txt");
     let mut secrets = SimSecrets::load(&path);
     if secrets.outbound.is_empty() {
@@ -167,7 +168,9 @@ pub async fn start_icims_sim(common: &CommonArgs, app: &App, port: u16) -> anyho
         secrets.outbound = shortlist_app::tokens::generate("sim");
         secrets.save(&path)?;
     }
-    let sim = Simulator::start(
+    // The simulator keeps its state beside the database, so after a restart it still shows who
+    // was invited (the database remembers the invitations either way).
+    let sim = Simulator::start_with_state(
         &format!("127.0.0.1:{port}"),
         SimConfig {
             customer_id: SIM_CUSTOMER.into(),
@@ -176,6 +179,7 @@ pub async fn start_icims_sim(common: &CommonArgs, app: &App, port: u16) -> anyho
                 password: secrets.outbound.clone(),
             },
         },
+        &common.data_dir.join("sim").join("icims.json"),
     )
     .await
     .map_err(|e| anyhow::anyhow!("starting the iCIMS simulator on port {port} (--sim-port, --no-sim): {e}"))?;
@@ -240,11 +244,13 @@ pub async fn start_icims_sim(common: &CommonArgs, app: &App, port: u16) -> anyho
         token_url: None,
         gzip: false,
     });
-    let job = sim.add_job("Customer Success Manager", Some(SAMPLE_KEY));
-    for (first, last) in [("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing")] {
-        let email = format!("{}.{}@candidates.example", first.to_lowercase(), last.to_lowercase());
-        let person = sim.add_person(first, last, Some(&email));
-        sim.apply(person, job);
+    if !sim.restored() {
+        let job = sim.add_job("Customer Success Manager", Some(SAMPLE_KEY));
+        for (first, last) in [("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing")] {
+            let email = format!("{}.{}@candidates.example", first.to_lowercase(), last.to_lowercase());
+            let person = sim.add_person(first, last, Some(&email));
+            sim.apply(person, job);
+        }
     }
     Ok(format!("{}/", sim.base_url()))
 }

@@ -74,7 +74,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations are current");
             Ok(())
         }
-        Command::Sim(SimCommand::Icims(args)) => icims_sim::cli::run_cli(args).await,
+        Command::Sim(SimCommand::Icims(args)) => sim::icims::cli::run_cli(args).await,
+        Command::Sim(SimCommand::Greenhouse(args)) => sim::greenhouse::cli::run_cli(args).await,
         Command::Admin(cmd) => {
             let app = App::build(&common, &offline_serve_args()).await?;
             admin::run(&app, cmd).await

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `shortlist demo` starts the iCIMS simulator connected to the demo organisation: moving a
-//! candidate on the simulator's page sends the invitation e-mail, on a re-run too.
+//! candidate on the simulator's page sends the invitation e-mail, on a re-run too, and the
+//! simulator's state survives the re-run.
 
 mod common;
 
@@ -131,8 +132,24 @@ async fn moving_a_candidate_in_the_demo_simulator_sends_the_invitation() {
     );
     child.kill().await.unwrap();
 
-    // A re-run reuses the connection and the saved credentials in both directions.
+    // A re-run reuses the connection and the saved credentials in both directions, and the
+    // simulator remembers its candidates: Ada is still in "Video Interview", nobody was added twice.
     let (mut child, page) = start_demo(&db, data.path(), port).await;
+    let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
+    let ada: Vec<&str> = html
+        .split("<tr>")
+        .filter(|r| r.contains("Ada Lovelace") && r.contains("name=\"wf\""))
+        .collect();
+    assert_eq!(
+        ada.len(),
+        1,
+        "Ada's workflow should appear once after a restart:\n{html}"
+    );
+    assert!(
+        ada[0].contains("Video Interview"),
+        "Ada's status was lost on restart: {}",
+        ada[0]
+    );
     move_on_page(&page, "Grace Hopper").await;
     let mail = invitation_mail(data.path(), "grace.hopper@candidates.example").await;
     assert!(mail.is_some(), "no invitation e-mail for Grace after a re-run");

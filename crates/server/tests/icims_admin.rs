@@ -6,8 +6,8 @@
 mod common;
 
 use common::{TestApp, base_args, bin};
-use icims_sim::{Auth, EventTarget, SimConfig, Simulator};
 use shortlist_domain::Role;
+use sim::icims::{Auth, EventTarget, SimConfig, Simulator};
 use std::process::Stdio;
 
 struct Run {

@@ -9,9 +9,9 @@ mod common;
 mod icims_support;
 
 use common::{client, mails_to};
-use icims_sim::{Auth, EventTarget};
 use icims_support::{Opts, PACKAGE, RESEND, TRIGGER, setup};
 use reqwest::StatusCode;
+use sim::icims::{Auth, EventTarget};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);

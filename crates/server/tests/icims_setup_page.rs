@@ -9,9 +9,9 @@ mod common;
 
 use api_common::{Api, sign_in, spec, unique};
 use common::TestApp;
-use icims_sim::{Auth, EventTarget, SimConfig, Simulator};
 use reqwest::StatusCode;
 use shortlist_domain::Role;
+use sim::icims::{Auth, EventTarget, SimConfig, Simulator};
 
 fn csrf_in(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;

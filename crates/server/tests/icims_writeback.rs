@@ -9,12 +9,12 @@ mod common;
 
 use api_common::{Api, decode_qp, sign_in};
 use common::{TestApp, client, eventually, mails_to};
-use icims_sim::{Auth, EventTarget, SimConfig, SimHandle, Simulator, Workflow};
 use reqwest::StatusCode;
 use serde_json::json;
 use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
 use shortlist_app::connectors::writeback;
 use shortlist_domain::{InvitationId, Role};
+use sim::icims::{Auth, EventTarget, SimConfig, SimHandle, Simulator, Workflow};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(40);

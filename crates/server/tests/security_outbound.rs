@@ -16,13 +16,13 @@ mod outbound_support;
 
 use api_common::sign_in;
 use common::{TestApp, client, eventually};
-use icims_sim::{Auth, SimConfig, Simulator};
 use icims_support::{Opts, PACKAGE, Setup, TRIGGER, setup};
 use notify_support::{WAIT, complete, position, save_prefs};
 use outbound_support::{Listener, connect, customer_id, inside_name, page_post};
 use reqwest::StatusCode;
 use serde_json::json;
 use shortlist_domain::Role;
+use sim::icims::{Auth, SimConfig, Simulator};
 
 const LOCAL: [&str; 2] = ["--outbound-allow-private", "127.0.0.0/8"];
 /// Text only the far end's answers carry: it must never reach the page.

@@ -4,9 +4,9 @@
 
 use crate::api_common::{Api, sign_in, spec, unique};
 use crate::common::TestApp;
-use icims_sim::{Auth, EventOutcome, EventTarget, SimConfig, SimHandle, Simulator};
 use shortlist_app::connectors::icims::{Connection, NewConnectionInput, StatusValues};
 use shortlist_domain::Role;
+use sim::icims::{Auth, EventOutcome, EventTarget, SimConfig, SimHandle, Simulator};
 
 pub const TRIGGER: &str = "C38356";
 pub const RESEND: &str = "C38399";

@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use icims_sim::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
+use sim::icims::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
 
 #[derive(Clone, Debug)]
 struct Received {

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::IcimsError;
-use crate::state::{AssessmentResult, PatchMode, State, Workflow};
+use super::api::IcimsError;
+use super::state::{AssessmentResult, PatchMode, State, Workflow};
 
 pub(crate) const GROUP: &str = "assessmentresults";
 /// iCIMS renders DATETIME fields in UTC as `yyyy-mm-dd hh:mm a`.

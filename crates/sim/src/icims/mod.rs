@@ -10,16 +10,21 @@ mod events;
 mod guard;
 mod page;
 mod results;
-mod server;
 mod state;
 
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-pub use state::{AssessmentResult, PatchMode, RecordedRequest, Workflow};
+use serde::{Deserialize, Serialize};
+
+pub use crate::RecordedRequest;
+use crate::persist::StateFile;
+use crate::server::{self, H2Refusal};
+pub use state::{AssessmentResult, PatchMode, Workflow};
 
 /// Credentials: what callers of the simulator's API must present, or what the simulator presents
 /// when it posts events.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Auth {
     Basic { user: String, password: String },
     OAuth { client_id: String, client_secret: String },
@@ -34,7 +39,7 @@ pub struct SimConfig {
 }
 
 /// Where integration events are POSTed, and how the simulator authenticates there.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventTarget {
     pub url: String,
     /// Basic: an `Authorization: Basic` header; OAuth: a bearer token fetched from `token_url` first.
@@ -70,23 +75,54 @@ impl EventOutcome {
     }
 }
 
+/// iCIMS's answer to HTTP/2: its error shape with a 505.
+const H2_REFUSAL: H2Refusal = H2Refusal {
+    content_type: "application/json",
+    body: r#"{"errors":[{"errorMessage":"HTTP version not supported; use HTTP/1.1.","errorCode":0}]}"#,
+    extra_headers: "x-error: 0:HTTP version not supported; use HTTP/1.1.\r\n",
+};
+
 pub struct Simulator;
 
 impl Simulator {
-    /// Binds `bind` (e.g. "127.0.0.1:0") and serves until the runtime shuts down.
+    /// Binds `bind` (e.g. "127.0.0.1:0") and serves until the runtime shuts down; starts empty.
     pub async fn start(bind: &str, cfg: SimConfig) -> anyhow::Result<SimHandle> {
+        Self::launch(bind, cfg, None).await
+    }
+
+    /// Like [`Simulator::start`], keeping people, jobs, workflows (with their assessment results)
+    /// and the event target in the JSON file at `path`: loaded now when it exists, rewritten after
+    /// every change. [`SimHandle::restored`] tells whether there was state to load (seed only when
+    /// not). A file that does not parse is an error, not an empty start.
+    pub async fn start_with_state(bind: &str, cfg: SimConfig, path: &Path) -> anyhow::Result<SimHandle> {
+        Self::launch(bind, cfg, Some(StateFile::new(path))).await
+    }
+
+    async fn launch(bind: &str, cfg: SimConfig, file: Option<StateFile>) -> anyhow::Result<SimHandle> {
+        let saved = match &file {
+            Some(f) => f.load::<state::Saved>("iCIMS simulator")?,
+            None => None,
+        };
+        let restored = saved.is_some();
+        let state = saved.map(state::State::restore).unwrap_or_else(state::State::new);
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let handle = SimHandle {
             inner: Arc::new(Inner {
                 base_url: format!("http://{addr}"),
                 cfg,
-                state: Mutex::new(state::State::new()),
+                state: Mutex::new(state),
                 http: events::http_client()?,
+                file,
+                restored,
             }),
         };
+        // No save here: the file appears with the first change (usually the seed), so a run
+        // stopped before seeding is not taken for a seeded one next time.
         let router = api::router(handle.clone());
-        tokio::spawn(server::serve(listener, router, handle.clone()));
+        let recorder = handle.clone();
+        let record = move |r| recorder.st().requests.push(r);
+        tokio::spawn(server::serve(listener, router, H2_REFUSAL, record));
         Ok(handle)
     }
 }
@@ -96,6 +132,8 @@ pub(crate) struct Inner {
     pub(crate) cfg: SimConfig,
     pub(crate) state: Mutex<state::State>,
     pub(crate) http: reqwest::Client,
+    file: Option<StateFile>,
+    restored: bool,
 }
 
 #[derive(Clone)]
@@ -107,6 +145,20 @@ impl SimHandle {
     pub(crate) fn st(&self) -> MutexGuard<'_, state::State> {
         // A panic while holding the lock only happens in a failing test; keep serving the rest.
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the state file, if there is one. A failed write is reported on stderr and the
+    /// simulator keeps serving: losing persistence must not fail the call that changed the state.
+    pub(crate) fn save(&self) {
+        let Some(file) = &self.inner.file else { return };
+        if let Err(e) = file.save(|| self.st().saved()) {
+            eprintln!("iCIMS simulator: saving the state failed: {e:#}");
+        }
+    }
+
+    /// True when the state was loaded from an existing state file.
+    pub fn restored(&self) -> bool {
+        self.inner.restored
     }
 
     pub fn base_url(&self) -> String {
@@ -122,34 +174,47 @@ impl SimHandle {
         format!("{}/customers/{}", self.inner.base_url, self.inner.cfg.customer_id)
     }
 
+    /// Runs `change` on the state, then saves it.
+    fn change<T>(&self, change: impl FnOnce(&mut state::State) -> T) -> T {
+        let out = change(&mut self.st());
+        self.save();
+        out
+    }
+
     pub fn add_person(&self, first: &str, last: &str, email: Option<&str>) -> u64 {
-        self.st().add_person(first, last, email)
+        self.change(|st| st.add_person(first, last, email))
     }
 
     pub fn add_job(&self, title: &str, assessment_type: Option<&str>) -> u64 {
-        self.st()
-            .add_job(title, assessment_type.map(|a| vec![a.to_owned()]).unwrap_or_default())
+        self.change(|st| st.add_job(title, assessment_type.map(|a| vec![a.to_owned()]).unwrap_or_default()))
     }
 
     /// A job with several packages in `assessmenttype` (two-round testing).
     pub fn add_job_with_packages(&self, title: &str, packages: &[&str]) -> u64 {
-        self.st()
-            .add_job(title, packages.iter().map(|p| (*p).to_owned()).collect())
+        self.change(|st| st.add_job(title, packages.iter().map(|p| (*p).to_owned()).collect()))
     }
 
     /// Panics when the person or job does not exist: a test set-up mistake, not a runtime case.
     pub fn apply(&self, person: u64, job: u64) -> u64 {
-        self.st().apply(person, job)
+        self.change(|st| st.apply(person, job))
     }
 
     pub fn set_event_target(&self, t: EventTarget) {
-        let mut st = self.st();
-        st.event_target = Some(t);
-        st.target_token = None;
+        self.change(|st| {
+            st.event_target = Some(t);
+            st.target_token = None;
+        });
+    }
+
+    /// Where events go now, if anywhere.
+    pub fn event_target_url(&self) -> Option<String> {
+        self.st().event_target.as_ref().map(|t| t.url.clone())
     }
 
     pub async fn move_to_status(&self, workflows: &[u64], status_id: &str) -> Vec<EventOutcome> {
-        events::move_to_status(self, workflows, status_id).await
+        let out = events::move_to_status(self, workflows, status_id).await;
+        self.save();
+        out
     }
 
     /// Sends the documented `AssessmentEvent` (Application Complete).

@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{EventOutcome, EventTarget};
+use super::{EventOutcome, EventTarget};
+use crate::RecordedRequest;
 
 /// Status ids the page offers; real ids are per customer and look like these.
 pub(crate) const STATUSES: &[(&str, &str)] = &[
@@ -17,7 +19,7 @@ pub(crate) const STATUSES: &[(&str, &str)] = &[
 ];
 pub(crate) const INITIAL_STATUS: &str = "C2028";
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AssessmentResult {
     pub entry: u64,
     pub assessmentname: String,
@@ -29,34 +31,13 @@ pub struct AssessmentResult {
     pub assessmenturl: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Workflow {
     pub id: u64,
     pub person: u64,
     pub job: u64,
     pub status: String,
     pub assessment_results: Vec<AssessmentResult>,
-}
-
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    /// "HTTP/1.1", or "HTTP/2.0" for a refused prior-knowledge attempt.
-    pub http_version: String,
-    /// Names lowercase, in arrival order.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl RecordedRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// What a whole-profile PATCH does with `assessmentresults` entries that carry no `entry` id.
@@ -69,12 +50,14 @@ pub enum PatchMode {
     Replace,
 }
 
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Person {
     pub first: String,
     pub last: String,
     pub email: Option<String>,
 }
 
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Job {
     pub title: String,
     /// Package labels in the `assessmenttype` list field.
@@ -109,7 +92,41 @@ pub(crate) struct State {
     pub event_log: Vec<(u64, String, EventOutcome)>,
 }
 
+/// What survives a restart: the data a recruiter and our connector see, not the test knobs
+/// (injected failures, quota, tokens), which belong to one run.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Saved {
+    next_id: u64,
+    recruiter: u64,
+    people: BTreeMap<u64, Person>,
+    jobs: BTreeMap<u64, Job>,
+    workflows: BTreeMap<u64, Workflow>,
+    event_target: Option<EventTarget>,
+}
+
 impl State {
+    pub fn saved(&self) -> Saved {
+        Saved {
+            next_id: self.next_id,
+            recruiter: self.recruiter,
+            people: self.people.clone(),
+            jobs: self.jobs.clone(),
+            workflows: self.workflows.clone(),
+            event_target: self.event_target.clone(),
+        }
+    }
+
+    pub fn restore(saved: Saved) -> Self {
+        let mut st = State::new();
+        st.next_id = saved.next_id;
+        st.recruiter = saved.recruiter;
+        st.people = saved.people;
+        st.jobs = saved.jobs;
+        st.workflows = saved.workflows;
+        st.event_target = saved.event_target;
+        st
+    }
+
     pub fn new() -> Self {
         let mut st = State {
             // Ids share one sequence so a test that mixes up a person and a job id gets a 404.

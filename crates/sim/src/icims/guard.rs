@@ -1,6 +1,7 @@
 //! What every API call passes before it reaches a resource: recording, HTTP/1.1 strictness,
 //! Content-Length, injected failures, authentication and the daily quota — in that order, so a test
-//! sees every attempt in `requests()` even when it is refused.
+//! sees every attempt in `requests()` even when it is refused. A call that may change something is
+//! followed by a save of the state file, when there is one.
 
 use std::time::{Duration, Instant};
 
@@ -10,13 +11,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use rand::Rng;
 use serde_json::json;
 
-use crate::api::IcimsError;
-use crate::state::RecordedRequest;
-use crate::{Auth, SimHandle};
+use super::api::IcimsError;
+use super::{Auth, SimHandle};
+use crate::RecordedRequest;
+use crate::auth::basic_credentials;
 
 const BODY_LIMIT: usize = 1 << 20;
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -24,17 +25,6 @@ pub(crate) const TOKEN_PATH: &str = "/oauth2/token";
 
 fn is_api(path: &str) -> bool {
     path.starts_with("/customers/") || path == TOKEN_PATH
-}
-
-pub(crate) fn version_name(v: Version) -> &'static str {
-    match v {
-        Version::HTTP_09 => "HTTP/0.9",
-        Version::HTTP_10 => "HTTP/1.0",
-        Version::HTTP_11 => "HTTP/1.1",
-        Version::HTTP_2 => "HTTP/2.0",
-        Version::HTTP_3 => "HTTP/3.0",
-        _ => "HTTP/?",
-    }
 }
 
 pub(crate) async fn guard(State(sim): State<SimHandle>, req: Request, next: Next) -> Response {
@@ -45,23 +35,7 @@ pub(crate) async fn guard(State(sim): State<SimHandle>, req: Request, next: Next
     let path = parts.uri.path().to_owned();
     let api = is_api(&path);
     if api {
-        sim.st().requests.push(RecordedRequest {
-            method: parts.method.to_string(),
-            path: path.clone(),
-            query: parts.uri.query().map(str::to_owned),
-            http_version: version_name(parts.version).to_owned(),
-            headers: parts
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        });
+        sim.st().requests.push(RecordedRequest::from_parts(&parts, &bytes));
     }
     // iCIMS answers anything but HTTP/1.1 with 505; an `Upgrade: h2c` attempt is refused the same way.
     let h2c = parts
@@ -75,8 +49,13 @@ pub(crate) async fn guard(State(sim): State<SimHandle>, req: Request, next: Next
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
     }
+    let writes = parts.method != Method::GET && parts.method != Method::HEAD;
     if !api {
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        if writes {
+            sim.save();
+        }
+        return resp;
     }
     let needs_length = matches!(parts.method, Method::POST | Method::PATCH | Method::PUT);
     if needs_length && !parts.headers.contains_key(header::CONTENT_LENGTH) {
@@ -106,20 +85,13 @@ pub(crate) async fn guard(State(sim): State<SimHandle>, req: Request, next: Next
         return resp;
     };
     let mut resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    if writes {
+        sim.save();
+    }
     if let Some(n) = remaining {
         resp.headers_mut().insert("x-ratelimit-remaining", HeaderValue::from(n));
     }
     resp
-}
-
-/// `(user, password)` from an `Authorization: Basic …` header.
-pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_owned(), p.to_owned()))
 }
 
 fn authorised(sim: &SimHandle, headers: &HeaderMap) -> bool {

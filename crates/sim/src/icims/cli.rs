@@ -1,9 +1,11 @@
 //! `shortlist sim icims …`: run the simulator on its own, seeded with a few jobs and people so a
 //! newcomer can open the page and move a candidate.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
-use crate::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
+use super::{Auth, EventTarget, SimConfig, SimHandle, Simulator};
 
 #[derive(Args, Debug, Clone)]
 pub struct IcimsSimArgs {
@@ -40,6 +42,10 @@ pub struct IcimsSimArgs {
     /// Do not create the sample jobs, people and workflows.
     #[arg(long)]
     pub no_seed: bool,
+    /// Keep the simulator's state in DIR/icims.json, so a restart shows the same people,
+    /// workflows and results (seeding happens only when the file is new).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 impl IcimsSimArgs {
@@ -100,11 +106,15 @@ pub fn seed(sim: &SimHandle, package: &str) {
 
 /// Starts the simulator, prints how to reach it, and serves until Ctrl-C.
 pub async fn run_cli(args: IcimsSimArgs) -> anyhow::Result<()> {
-    let sim = Simulator::start(&args.listen, args.sim_config()).await?;
+    let sim = match &args.state_dir {
+        Some(dir) => Simulator::start_with_state(&args.listen, args.sim_config(), &dir.join("icims.json")).await?,
+        None => Simulator::start(&args.listen, args.sim_config()).await?,
+    };
+    // A saved target stays unless --target names another.
     if let Some(t) = args.event_target() {
         sim.set_event_target(t);
     }
-    if !args.no_seed {
+    if !args.no_seed && !sim.restored() {
         seed(&sim, "video-interview");
     }
     let auth = if args.api_oauth {
@@ -113,12 +123,13 @@ pub async fn run_cli(args: IcimsSimArgs) -> anyhow::Result<()> {
         "Basic"
     };
     println!(
-        "\n  iCIMS simulator for customer {}\n  page:     {}/\n  API base: {}\n  API auth: {auth}, user/client id \"{}\"\n  events →  {}\n",
+        "\n  iCIMS simulator for customer {}\n  page:     {}/\n  API base: {} (the connection's API base URL; calls go to {}/…)\n  API auth: {auth}, user/client id \"{}\"\n  events →  {}\n",
         args.customer_id,
+        sim.base_url(),
         sim.base_url(),
         sim.customer_url(),
         args.api_user,
-        args.target
+        sim.event_target_url()
             .as_deref()
             .unwrap_or("(no --target: moving a candidate will report that)")
     );

@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The simulated iCIMS REST API, driven over real HTTP the way our connector calls it.
 
-use icims_sim::{Auth, PatchMode, SimConfig, SimHandle, Simulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sim::icims::{Auth, PatchMode, SimConfig, SimHandle, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const USER: &str = "api-user";

@@ -11,9 +11,9 @@ use axum::routing::{MethodRouter, get, patch, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::results::{self, GROUP};
-use crate::state::State as SimState;
-use crate::{SimHandle, guard, page};
+use super::results::{self, GROUP};
+use super::state::State as SimState;
+use super::{SimHandle, guard, page};
 
 #[derive(Debug)]
 pub(crate) struct IcimsError {

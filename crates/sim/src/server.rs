@@ -1,5 +1,6 @@
-//! The listener: HTTP/1.1 only, like iCIMS. hyper's HTTP/1 server drops an HTTP/2 prior-knowledge
-//! connection without a word, so the preface is caught here and answered with iCIMS's 505.
+//! The listener every simulator uses: HTTP/1.1 only, as the ATSs we play answer. hyper's HTTP/1
+//! server drops an HTTP/2 prior-knowledge connection without a word, so the preface is caught here,
+//! recorded and answered with a 505 in the simulated ATS's own error shape.
 
 use std::time::Duration;
 
@@ -10,21 +11,33 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::SimHandle;
-use crate::state::RecordedRequest;
+use crate::RecordedRequest;
 
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-pub(crate) async fn serve(listener: TcpListener, router: Router, sim: SimHandle) {
+/// How a simulator answers an HTTP/2 prior-knowledge attempt.
+#[derive(Clone, Copy)]
+pub(crate) struct H2Refusal {
+    pub content_type: &'static str,
+    pub body: &'static str,
+    /// Further header lines, each ending in `\r\n`.
+    pub extra_headers: &'static str,
+}
+
+pub(crate) async fn serve<F>(listener: TcpListener, router: Router, refusal: H2Refusal, record: F)
+where
+    F: Fn(RecordedRequest) + Clone + Send + Sync + 'static,
+{
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let router = router.clone();
-        let sim = sim.clone();
+        let record = record.clone();
         tokio::spawn(async move {
             if starts_with_h2_preface(&stream).await {
-                refuse_h2(stream, &sim).await;
+                record(RecordedRequest::h2_preface());
+                refuse_h2(stream, refusal).await;
                 return;
             }
             let service = TowerToHyperService::new(router);
@@ -57,25 +70,21 @@ async fn starts_with_h2_preface(stream: &TcpStream) -> bool {
     false
 }
 
-async fn refuse_h2(mut stream: TcpStream, sim: &SimHandle) {
-    sim.st().requests.push(RecordedRequest {
-        method: "PRI".to_owned(),
-        path: "*".to_owned(),
-        query: None,
-        http_version: "HTTP/2.0".to_owned(),
-        headers: Vec::new(),
-        body: String::new(),
-    });
+async fn refuse_h2(mut stream: TcpStream, refusal: H2Refusal) {
     // Consume what the client already sent: closing with unread bytes would reset the connection
     // and could destroy our answer before the client reads it.
     let mut preface = [0u8; 24];
     let _ = stream.read_exact(&mut preface).await;
     let mut rest = [0u8; 1024];
     while matches!(stream.try_read(&mut rest), Ok(n) if n > 0) {}
-    let body = r#"{"errors":[{"errorMessage":"HTTP version not supported; use HTTP/1.1.","errorCode":0}]}"#;
+    let H2Refusal {
+        content_type,
+        body,
+        extra_headers,
+    } = refusal;
     let resp = format!(
-        "HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: application/json\r\n\
-         x-error: 0:HTTP version not supported; use HTTP/1.1.\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: {content_type}\r\n{extra_headers}\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(resp.as_bytes()).await;

@@ -10,8 +10,8 @@ use flate2::write::GzEncoder;
 use reqwest::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 
-use crate::state::SentEvent;
-use crate::{Auth, EventOutcome, EventTarget, SimHandle};
+use super::state::SentEvent;
+use super::{Auth, EventOutcome, EventTarget, SimHandle};
 
 /// iCIMS staff describe ~30 s as the usual client time-out for an event.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
