@@ -106,7 +106,10 @@ pub struct DemoArgs {
     /// Port of the iCIMS simulator started on 127.0.0.1 beside the demo.
     #[arg(long, default_value_t = 8090)]
     pub sim_port: u16,
-    /// Do not start the iCIMS simulator.
+    /// Port of the Greenhouse simulator started on 127.0.0.1 beside the demo.
+    #[arg(long, default_value_t = 8091)]
+    pub greenhouse_sim_port: u16,
+    /// Do not start the ATS simulators.
     #[arg(long)]
     pub no_sim: bool,
 }

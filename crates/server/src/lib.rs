@@ -9,6 +9,7 @@ pub mod admin_partner;
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod demo_greenhouse;
 pub mod http;
 pub mod serve;
 pub mod telemetry;

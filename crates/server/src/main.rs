@@ -53,6 +53,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 true => None,
                 false => Some(shortlist::demo::start_icims_sim(&common, &app, demo.sim_port).await?),
             };
+            let greenhouse = match demo.no_sim {
+                true => None,
+                false => Some(
+                    shortlist::demo_greenhouse::start(&common, &app, &args.public_url(), demo.greenhouse_sim_port)
+                        .await?,
+                ),
+            };
             println!(
                 "\n  Shortlist demo is starting.\n  Sign in at {}/login\n  e-mail:   {email}\n  password: {password}\n  data:     {}\n  API reference: {}/api/v1/docs (webhooks and connectors may call 127.0.0.1 here)\n",
                 args.public_url(),
@@ -63,6 +70,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "  iCIMS simulator: {page}\n  Move a candidate to \"Video Interview\" there; the invitation e-mail lands in {}\n",
                     common.data_dir.join("mail").display()
+                );
+            }
+            if let Some(page) = greenhouse {
+                println!(
+                    "  Greenhouse simulator: {page}\n  Press \"Send test\" for a candidate there (the tests load from this server once it is up).\n"
                 );
             }
             let token = CancellationToken::new();

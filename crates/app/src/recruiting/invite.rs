@@ -42,7 +42,7 @@ pub enum Inserted {
         id: InvitationId,
         prior: Vec<InvitationRow>,
     },
-    Duplicate(InvitationRow),
+    Duplicate(Box<InvitationRow>),
 }
 
 impl Recruiting {
@@ -208,7 +208,7 @@ impl Recruiting {
         let existing = not_found(inv::find_active(tx, org, &key).await?)?;
         if !req.resend {
             // Nothing changes; the candidate row update (if any) is harmless to keep.
-            return Ok(Inserted::Duplicate(existing));
+            return Ok(Inserted::Duplicate(Box::new(existing)));
         }
         let existing_id = InvitationId::parse(&existing.id).map_err(internal)?;
         self.resend_in(tx, who, &existing_id, &existing.state, p.now).await?;
@@ -227,7 +227,7 @@ impl Recruiting {
                 prior: prior.into_iter().map(|r| self.view(r)).collect(),
             },
             Inserted::Duplicate(existing) => InviteOutcome::Duplicate {
-                existing: self.view(existing),
+                existing: self.view(*existing),
             },
         })
     }

@@ -81,6 +81,8 @@ struct GreenhousePage {
     tests: Vec<(String, String)>,
     errors: Vec<ErrorLine>,
     notice: Option<String>,
+    /// Greenhouse shows a result only with a public URL: interview links must open without an account.
+    links_private: bool,
 }
 
 async fn page(
@@ -122,7 +124,11 @@ async fn page(
                 .ok()
         })
         .and_then(|g| g.key_issued_at);
+    let review = shortlist_store::review::settings(&s.db, &a.org_id)
+        .await
+        .map_err(AppError::from)?;
     Ok(GreenhousePage {
+        links_private: review.link_access != "anyone_with_link",
         csrf: csrf.to_string(),
         is_admin: a.role == Role::Admin,
         connected: conn.is_some(),

@@ -1,0 +1,239 @@
+//! Greenhouse end to end against its simulator (a real HTTP server playing Greenhouse's side of
+//! the Assessment Partner API): the simulator lists our tests and sends one, the candidate gets
+//! the e-mail at the SMTP sink and completes the interview over HTTP, we PATCH the instance URL
+//! (through two injected 503s), the simulator asks test_status and shows the result with the
+//! interview URL, and a reviewer's rating reaches it as the score. Plus refusals: a wrong key, a
+//! missing e-mail, another organisation's key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_common;
+mod common;
+
+use api_common::{Api, decode_qp, sign_in};
+use common::{TestApp, client, eventually, mails_to};
+use reqwest::StatusCode;
+use serde_json::json;
+use shortlist_domain::{Role, UserId};
+use sim::greenhouse::{Mode, PartnerEndpoints, SimConfig, SimHandle, Simulator};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(40);
+const TEST: &str = "gh-text";
+
+async fn app() -> TestApp {
+    TestApp::spawn_with(&[
+        "--job-retry-base-secs",
+        "0.2",
+        "--outbound-allow-private",
+        "127.0.0.0/8",
+    ])
+    .await
+}
+
+/// Connects the signed-in admin's organisation (as observer) and returns its key.
+async fn connect(app: &TestApp, api: &Api) -> String {
+    let email = shortlist_domain::Email::parse(&api.email).unwrap();
+    let user = shortlist_store::users::find_by_email(&app.app.db, &api.org, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    let observer = UserId::parse(&user.id).unwrap();
+    app.app.greenhouse.connect(&api.org, &observer, None).await.unwrap().1
+}
+
+async fn sim(app: &TestApp, key: &str) -> SimHandle {
+    let cfg = SimConfig {
+        endpoints: PartnerEndpoints::shortlist(&app.url("")),
+        api_key: key.to_string(),
+        mode: Mode::Patch,
+    };
+    Simulator::start("127.0.0.1:0", cfg).await.unwrap()
+}
+
+async fn invitations(app: &TestApp, api: &Api) -> i64 {
+    let sql = "SELECT COUNT(*) FROM invitations WHERE org_id = $1";
+    let org = api.org.as_str().to_string();
+    let (n,): (i64,) =
+        shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
+    n
+}
+
+async fn link_in_mail(app: &TestApp, email: &str) -> String {
+    let mail = decode_qp(&mails_to(email, 1, WAIT).await[0]);
+    let at = mail.find("/i/").expect("a candidate link in the e-mail");
+    let token: String = mail[at + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    app.url(&format!("/i/{token}"))
+}
+
+#[tokio::test]
+async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    let spec = json!({"name": "Greenhouse writing", "questions": [{"id": "q1", "kind": "text", "prompt": "Why us?"}]});
+    api.template(TEST, spec).await;
+    let key = connect(&app, &api).await;
+    assert!(key.len() <= 128);
+    // Greenhouse shows a result only behind a public URL; the page says so until links open.
+    let page = api
+        .c
+        .get(app.url("/settings/greenhouse"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"links-private\""), "{page}");
+    assert!(page.contains("/connectors/greenhouse/send_test"), "{page}");
+    let (s, _) = api
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let gh = sim(&app, &key).await;
+
+    // Greenhouse lists the organisation's templates as tests.
+    let listed = gh.list_tests().await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert!(listed.errors.is_empty(), "{listed:?}");
+    assert!(
+        listed
+            .tests
+            .iter()
+            .any(|t| t.partner_test_id == TEST && t.partner_test_name == "Greenhouse writing")
+    );
+
+    // Send: an id for the instance, one invitation, one e-mail; a replay answers the same id.
+    let email = api_common::candidate_email("grace");
+    let cand = gh.add_candidate("Grace", "Hopper", Some(&email));
+    let sent = gh.send_test(cand, TEST).await;
+    assert_eq!(sent.status, 200, "{sent:?}");
+    assert!(sent.errors.is_empty(), "{sent:?}");
+    let id = sent.partner_interview_id.clone().unwrap();
+    assert!(id.starts_with("inv_"), "{id}");
+    let instance = sent.instance.unwrap();
+    let again = gh.replay_send(instance).await;
+    assert_eq!(again.partner_interview_id.as_deref(), Some(id.as_str()), "{again:?}");
+    assert_eq!(invitations(&app, &api).await, 1);
+
+    // The candidate takes the interview from the e-mail link; two PATCHes fail with 503 first.
+    gh.fail_next_patches(2, 503);
+    let link = link_in_mail(&app, &email).await;
+    let c = client();
+    for (step, form) in [
+        ("consent", vec![("consent", "yes")]),
+        ("q/q1", vec![("text", "Clear words.")]),
+        ("complete", vec![]),
+    ] {
+        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
+    }
+    let shown = eventually(WAIT, || async { gh.instance(instance).and_then(|i| i.result) }).await;
+    let shown = shown.unwrap_or_else(|| panic!("no result shown: {:?}", gh.instance(instance)));
+    assert!(
+        shown
+            .partner_profile_url
+            .starts_with(&app.url(&format!("/interviews/{id}/"))),
+        "{}",
+        shown.partner_profile_url
+    );
+    assert_eq!(shown.partner_score, None, "no score before anyone rates");
+    assert!(
+        shown.metadata.iter().any(|(k, _)| k == "Completed At"),
+        "{:?}",
+        shown.metadata
+    );
+    let patches: Vec<_> = gh.requests().into_iter().filter(|r| r.method == "PATCH").collect();
+    assert_eq!(patches.len(), 3, "two 503s, then the one that worked");
+    let basic = patches[2].header("authorization").unwrap_or_default().to_string();
+    assert!(basic.starts_with("Basic "), "{basic}");
+
+    // A reviewer's rating reaches Greenhouse as the score.
+    let (status, body) = api
+        .post(
+            &format!("/invitations/{id}/evaluations"),
+            json!({ "ratings": [{ "question_id": "q1", "rating": 4 }] }),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let scored = eventually(WAIT, || async {
+        gh.instance(instance)
+            .and_then(|i| i.result)
+            .filter(|r| r.partner_score.is_some())
+    })
+    .await;
+    assert_eq!(scored.unwrap().partner_score, Some(4.0));
+    assert!(gh.response_errors().is_empty(), "{:?}", gh.response_errors());
+
+    // Integrations shows the connection with its last event and write-back.
+    let page = api
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Greenhouse"), "{page}");
+    assert_eq!(page.matches("Not connected").count(), 1, "iCIMS only: {page}");
+}
+
+#[tokio::test]
+async fn wrong_keys_missing_emails_and_other_organisations_are_refused() {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    api.template(
+        TEST,
+        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
+    )
+    .await;
+    let key = connect(&app, &api).await;
+
+    // A key that is not ours: 401 in Greenhouse's error shape.
+    let stranger = sim(&app, "ghk_0123456789abcdef_not-a-real-key").await;
+    let listed = stranger.list_tests().await;
+    assert_eq!(listed.status, 401, "{listed:?}");
+
+    // No e-mail: 400 naming the field, and nothing is created.
+    let gh = sim(&app, &key).await;
+    let nobody = gh.add_candidate("No", "Mail", None);
+    let sent = gh.send_test(nobody, TEST).await;
+    assert_eq!(sent.status, 400, "{sent:?}");
+    assert!(sent.body.contains("candidate.email"), "{}", sent.body);
+    assert_eq!(invitations(&app, &api).await, 0);
+    let unknown = gh
+        .send_test(gh.add_candidate("A", "B", Some("a.b@example.com")), "no-such-test")
+        .await;
+    assert_eq!(unknown.status, 400, "{unknown:?}");
+    assert!(unknown.body.contains("partner_test_id"), "{}", unknown.body);
+
+    // Another organisation's key cannot read this organisation's instance.
+    let email = api_common::candidate_email("ada");
+    let sent = gh.send_test(gh.add_candidate("Ada", "L", Some(&email)), TEST).await;
+    let id = sent.partner_interview_id.unwrap();
+    let other = sign_in(&app, Role::Admin).await;
+    assert_ne!(other.org, api.org);
+    let other_key = connect(&app, &other).await;
+    let status_of = |k: String| {
+        let url = app.url(&format!("/connectors/greenhouse/test_status?partner_interview_id={id}"));
+        async move { client().get(url).basic_auth(k, Some("")).send().await.unwrap() }
+    };
+    let theirs = status_of(other_key.clone()).await;
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    let ours = status_of(key.clone()).await;
+    assert_eq!(ours.status(), StatusCode::OK);
+    let v: serde_json::Value = ours.json().await.unwrap();
+    assert_ne!(v["partner_status"], "complete", "{v}");
+    assert!(v.get("partner_profile_url").is_none(), "no URL before completion: {v}");
+
+    // A rotated key stops the old one at once.
+    let new_key = app.app.greenhouse.rotate_key(&api.org).await.unwrap();
+    assert_eq!(status_of(key).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(status_of(new_key).await.status(), StatusCode::OK);
+}
