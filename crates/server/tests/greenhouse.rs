@@ -237,3 +237,81 @@ async fn wrong_keys_missing_emails_and_other_organisations_are_refused() {
     assert_eq!(status_of(key).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(status_of(new_key).await.status(), StatusCode::OK);
 }
+
+/// The CSRF token of a signed-in page.
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    api.template(
+        TEST,
+        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
+    )
+    .await;
+    let key = connect(&app, &api).await;
+    let gh = sim(&app, &key).await;
+    let email = api_common::candidate_email("lin");
+    let cand = gh.add_candidate("Lin", "Q", Some(&email));
+    let first = gh.send_test(cand, TEST).await;
+    let id = first.partner_interview_id.clone().unwrap();
+
+    // Default (replay): a second instance of the same test answers the first one's id.
+    let second = gh.send_test(cand, TEST).await;
+    assert_eq!(second.partner_interview_id.as_deref(), Some(id.as_str()), "{second:?}");
+
+    // The admin switches this connection to "refuse": the next one is a 409 naming the first.
+    let page = api
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Default: answer a second order"), "{page}");
+    let form = [("csrf", csrf_in(&page)), ("dedup", "reject".to_string())];
+    let r = api
+        .c
+        .post(app.url("/settings/integrations/greenhouse/dedup"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let third = gh.send_test(cand, TEST).await;
+    assert_eq!(third.status, 409, "{third:?}");
+    assert!(third.body.contains(&id), "{}", third.body);
+    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(mails_to(&email, 1, WAIT).await.len(), 1, "one e-mail for all three");
+
+    // A reviewer cannot change it.
+    let reviewer = sign_in(&app, Role::Reviewer).await;
+    let page = reviewer
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [("csrf", csrf_in(&page)), ("dedup", "replay".to_string())];
+    let r = reviewer
+        .c
+        .post(app.url("/settings/integrations/greenhouse/dedup"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND,
+        "{}",
+        r.status()
+    );
+}

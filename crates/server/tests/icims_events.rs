@@ -80,6 +80,29 @@ async fn a_repeated_move_answers_400_saying_when_the_candidate_was_invited() {
 }
 
 #[tokio::test]
+async fn with_the_replay_policy_a_repeated_move_is_answered_200_and_sends_nothing() {
+    let s = setup(Opts::default()).await;
+    // The customer prefers silent duplicates (research §11, iCIMS case 2 "or 200, per config").
+    s.app
+        .app
+        .ats
+        .set_dedup(&s.conn.ats, Some(shortlist_app::connectors::Dedup::Replay))
+        .await
+        .unwrap();
+    let job = s.sim.add_job("Support", Some(PACKAGE));
+    let (wf, email) = s.applicant(job, "Grace");
+    assert_eq!(s.move_one(wf, TRIGGER).await.status, 200);
+    let again = s.sim.replay_last(wf).await;
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(s.move_one(wf, TRIGGER).await.status, 200);
+    assert_eq!(s.invitation_counts().await, (1, 1));
+    // The resend status still sends the link again.
+    assert_eq!(s.move_one(wf, RESEND).await.status, 200);
+    assert_eq!(mails_to(&email, 2, WAIT).await.len(), 2);
+    assert_eq!(s.invitation_counts().await, (1, 1));
+}
+
+#[tokio::test]
 async fn a_person_without_email_gets_a_400_naming_the_field() {
     let s = setup(Opts::default()).await;
     let job = s.sim.add_job("Support", Some(PACKAGE));

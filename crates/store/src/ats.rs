@@ -20,13 +20,15 @@ pub struct ConnectionRow {
     /// JSON array of CIDRs, or NULL for "any caller".
     pub caller_allowlist: Option<String>,
     pub daily_budget: i64,
+    /// `reject` or `replay`; None: the connector's default.
+    pub dedup_policy: Option<String>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLS: &str = "id, org_id, kind, tenant_ref, settings, secrets_sealed, inbound_user, inbound_secret_hash, \
-    observer_user_id, caller_allowlist, daily_budget, last_inbound_at, created_at, updated_at";
+    observer_user_id, caller_allowlist, daily_budget, dedup_policy, last_inbound_at, created_at, updated_at";
 
 pub struct NewConnection<'a> {
     pub id: &'a str,
@@ -93,6 +95,14 @@ pub async fn list(db: &Db, kind: &str) -> Result<Vec<ConnectionRow>, sqlx::Error
 pub async fn set_settings(db: &Db, org: &OrgId, id: &str, settings: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE ats_connections SET settings = $3, updated_at = $4 WHERE org_id = $1 AND id = $2";
     let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).bind(settings)
+        .bind(crate::now()).execute(p).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Sets what a second order for the same application does (None: the connector's default).
+pub async fn set_dedup(db: &Db, org: &OrgId, id: &str, policy: Option<&str>) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE ats_connections SET dedup_policy = $3, updated_at = $4 WHERE org_id = $1 AND id = $2";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).bind(policy)
         .bind(crate::now()).execute(p).await?.rows_affected());
     Ok(n == 1)
 }

@@ -1,7 +1,7 @@
 //! An ATS connection as every connector sees it: the shared columns parsed, the kind's own
 //! settings as JSON for its module to read.
 
-use super::Shared;
+use super::{Dedup, Shared};
 use crate::AppError;
 use crate::recruiting::Actor;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,8 @@ pub struct AtsConnection {
     pub observer_user_id: UserId,
     pub caller_allowlist: Option<Vec<ipnet::IpNet>>,
     pub daily_budget: i64,
+    /// Set per connection; None: the connector's default ([`super::Connector::default_dedup`]).
+    pub dedup: Option<Dedup>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -45,6 +47,7 @@ impl AtsConnection {
             settings: serde_json::from_str(&r.settings).map_err(|e| bad("settings", e.to_string()))?,
             observer_user_id: UserId::parse(&r.observer_user_id).map_err(|e| bad("observer_user_id", e.0))?,
             caller_allowlist: allow,
+            dedup: r.dedup_policy.as_deref().and_then(Dedup::parse),
             kind: r.kind,
             tenant_ref: r.tenant_ref,
             secrets_sealed: r.secrets_sealed,
@@ -54,6 +57,11 @@ impl AtsConnection {
             last_inbound_at: r.last_inbound_at,
             created_at: r.created_at,
         })
+    }
+
+    /// This connection's dedup policy, or `default` (the connector's) when it has none.
+    pub fn dedup_or(&self, default: Dedup) -> Dedup {
+        self.dedup.unwrap_or(default)
     }
 
     /// The kind's own settings.
@@ -226,6 +234,14 @@ impl Shared {
         let hash = crate::tokens::hash(secret);
         let settings = settings.to_string();
         if !store::set_inbound(&self.db, &conn.org_id, conn.id.as_str(), &settings, user, &hash, sealed).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets the connection's dedup policy (None: back to the connector's default).
+    pub async fn set_dedup(&self, conn: &AtsConnection, policy: Option<Dedup>) -> Result<(), AppError> {
+        if !store::set_dedup(&self.db, &conn.org_id, conn.id.as_str(), policy.map(Dedup::as_str)).await? {
             return Err(AppError::NotFound);
         }
         Ok(())

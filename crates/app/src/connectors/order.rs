@@ -16,6 +16,31 @@ pub enum Dedup {
     Replay,
 }
 
+impl Dedup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dedup::Reject => "reject",
+            Dedup::Replay => "replay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Dedup> {
+        match s {
+            "reject" => Some(Dedup::Reject),
+            "replay" => Some(Dedup::Replay),
+            _ => None,
+        }
+    }
+
+    /// How an admin reads it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Dedup::Reject => "refuse a second order while the first is open, with a message",
+            Dedup::Replay => "answer a second order with the first one's invitation",
+        }
+    }
+}
+
 /// Which template an order asks for.
 #[derive(Debug, Clone)]
 pub enum Package {
@@ -86,7 +111,9 @@ impl Shared {
         let _slot = self.db_slot().await?;
         let org = &conn.org_id;
         let app_ref = conn.reference(&order.application_ref);
+        // A resend asks for the link again, so it is never a replay.
         if dedup == Dedup::Replay
+            && !order.resend
             && let Some(view) = self.replayed(conn, &app_ref).await?
         {
             return Ok(Placed::Replayed(view));

@@ -4,8 +4,8 @@
 //! [`Order`](super::Order) to [`Shared::place`](super::Shared::place); everything after that
 //! (dedup, the one transaction, the e-mail, write-back, budgets, parking) is shared.
 
-use super::AtsConnection;
 pub use super::writeback::WriteJob;
+use super::{AtsConnection, Dedup};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -116,6 +116,9 @@ pub trait Connector: Send + Sync {
     fn label(&self) -> &'static str;
     /// Where an admin sets it up.
     fn setup_path(&self) -> &'static str;
+    /// What a second order for the same application and package does, unless the connection
+    /// says otherwise.
+    fn default_dedup(&self) -> Dedup;
     /// Whether this connection wants to hear `status` at all.
     fn writes(&self, conn: &AtsConnection, status: Status) -> bool;
     /// Tells the ATS; every request made goes through `job.budget` first.

@@ -19,6 +19,8 @@ CREATE TABLE ats_connections (
     observer_user_id    TEXT NOT NULL REFERENCES users(id),
     caller_allowlist    TEXT,
     daily_budget        BIGINT NOT NULL DEFAULT 10000,
+    -- What a second order for the same application and package does; NULL: the connector's default.
+    dedup_policy        TEXT CHECK (dedup_policy IN ('reject', 'replay')),
     last_inbound_at     TIMESTAMPTZ,
     created_at          TIMESTAMPTZ NOT NULL,
     updated_at          TIMESTAMPTZ NOT NULL,

@@ -18,9 +18,6 @@ use shortlist_app::connectors::greenhouse::{AuthError, CallError, SendTest};
 
 /// A send_test body is a few hundred bytes.
 const MAX_BODY: usize = 64 * 1024;
-/// Per connection: Greenhouse sends tests one recruiter click at a time, bulk at most.
-const PER_SEC: u32 = 20;
-const BURST: u32 = 100;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -64,6 +61,7 @@ fn from_call(e: CallError) -> Response {
     match e {
         CallError::Invalid(fields) => error(StatusCode::BAD_REQUEST, "The request is not valid.", &fields),
         CallError::NotFound(m) => error(StatusCode::NOT_FOUND, &m, &[]),
+        CallError::Duplicate(m) => error(StatusCode::CONFLICT, &m, &[]),
         CallError::App(e) => from_app(e),
     }
 }
@@ -88,10 +86,10 @@ async fn authorised(s: &WebState, h: &HeaderMap) -> Result<AtsConnection, Respon
         }
         Err(AuthError::App(e)) => return Err(from_app(e)),
     };
-    if let Err(b) = s.api_limits.check(&format!("greenhouse:{}", conn.id), PER_SEC, BURST) {
+    if let Err(wait) = super::inbound_budget(s, conn.id.as_str()) {
         let mut resp = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests; slow down.", &[]);
         resp.headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(b.reset_secs));
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
         return Err(resp);
     }
     Ok(conn)

@@ -111,6 +111,17 @@ async fn events(State(s): State<WebState>, req: Request) -> Response {
         }
         Err(denied) => return unauthorized(denied.debug()),
     }
+    if let Err(wait) = super::inbound_budget(&s, conn.id.as_str()) {
+        tracing::warn!(customer = %ev.customer_id, request_id = %rid, "icims events over the connection's rate limit");
+        let mut resp = vendor_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Shortlist received too many events at once from this iCIMS account. Please try again in a moment.",
+            "rate limited",
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        return resp;
+    }
     match s.icims.handle_event(&conn, &ev).await {
         Ok(Reply::Ok) => {
             s.wake.notify_one();

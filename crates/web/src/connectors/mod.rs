@@ -6,6 +6,21 @@ mod icims;
 use crate::WebState;
 use axum::Router;
 
+/// Calls one ATS connection may make per second, and at once, whatever the connector: above what
+/// one instance serves (about 180 iCIMS events/s on 2 cores), so a bulk move of a few thousand
+/// candidates passes and only a flood is refused.
+const INBOUND_PER_SEC: u32 = 200;
+const INBOUND_BURST: u32 = 2000;
+
+/// `Err(seconds to wait)` when the connection is over its inbound budget; the connector answers
+/// 429 with `Retry-After` in its ATS's format.
+pub(crate) fn inbound_budget(s: &WebState, connection: &str) -> Result<(), u64> {
+    s.api_limits
+        .check(&format!("ats:{connection}"), INBOUND_PER_SEC, INBOUND_BURST)
+        .map(|_| ())
+        .map_err(|b| b.reset_secs)
+}
+
 /// One line per connector with inbound routes.
 pub fn routes() -> Router<WebState> {
     icims::routes().merge(greenhouse::routes())

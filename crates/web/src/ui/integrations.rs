@@ -2,22 +2,27 @@
 //! organisation key, the four URLs to give Greenhouse, the errors it reported). Everyone may
 //! look; administrators change things. The key is shown once, on creation or rotation.
 
-use super::{NoticeQuery, notice_text, when_opt};
+use super::{NoticeQuery, notice_text, see_other, when_opt};
 use crate::WebState;
 use crate::auth::{PageActor, check_csrf};
 use crate::error::PageError;
 use crate::pages::render;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use shortlist_app::AppError;
+use shortlist_app::connectors::Dedup;
 use shortlist_app::recruiting::Actor;
 use shortlist_domain::Role;
 
 pub struct KindLine {
+    pub kind: String,
     pub label: String,
+    /// "reject"/"replay" when the connection chose; empty for the connector's default.
+    pub dedup: String,
+    pub dedup_default: String,
     pub setup_path: String,
     pub connected: bool,
     pub summary: Vec<(&'static str, String)>,
@@ -30,10 +35,16 @@ pub struct KindLine {
 #[template(path = "ui/integrations.html")]
 struct IntegrationsPage {
     csrf: String,
+    is_admin: bool,
+    notice: Option<String>,
     kinds: Vec<KindLine>,
 }
 
-pub async fn show(State(s): State<WebState>, PageActor(a, u): PageActor) -> Result<Response, PageError> {
+pub async fn show(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     let conns = s.ats.org_connections(&a.org_id).await?;
     let mut kinds = vec![];
     for c in s.ats_registry.all() {
@@ -45,6 +56,12 @@ pub async fn show(State(s): State<WebState>, PageActor(a, u): PageActor) -> Resu
             None => Default::default(),
         };
         kinds.push(KindLine {
+            kind: c.kind().to_string(),
+            dedup: conn
+                .and_then(|k| k.dedup)
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_default(),
+            dedup_default: c.default_dedup().describe().to_string(),
             label: c.label().to_string(),
             setup_path: c.setup_path().to_string(),
             connected: conn.is_some(),
@@ -58,6 +75,8 @@ pub async fn show(State(s): State<WebState>, PageActor(a, u): PageActor) -> Resu
         StatusCode::OK,
         &IntegrationsPage {
             csrf: u.csrf_token.clone(),
+            is_admin: a.role == Role::Admin,
+            notice: notice_text(q.notice.as_deref()),
             kinds,
         },
     ))
@@ -183,4 +202,37 @@ pub async fn issue_key(
     };
     let p = page(&s, &a, &u.csrf_token, Some(key), None).await?;
     Ok(render(StatusCode::OK, &p))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DedupForm {
+    csrf: String,
+    dedup: String,
+}
+
+/// Sets what a second order for the same application does on this connection.
+pub async fn set_dedup(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Path(kind): Path<String>,
+    Form(f): Form<DedupForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&u, &f.csrf)?;
+    if a.role != Role::Admin {
+        return Err(PageError(AppError::Forbidden(
+            "only administrators change integrations".into(),
+        )));
+    }
+    let conn = s
+        .ats
+        .connection_for_org(&a.org_id, &kind)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let policy = match f.dedup.as_str() {
+        "" | "default" => None,
+        other => Some(Dedup::parse(other).ok_or_else(|| AppError::field("dedup", "default, reject or replay"))?),
+    };
+    s.ats.set_dedup(&conn, policy).await?;
+    Ok(see_other("/settings/integrations?notice=saved"))
 }

@@ -4,7 +4,7 @@
 use super::{Greenhouse, KIND};
 use crate::AppError;
 use crate::connectors::writeback::outcome_of;
-use crate::connectors::{AtsConnection, Dedup, Order, OrderError, Package, Placed};
+use crate::connectors::{AtsConnection, Connector, Order, OrderError, Package, Placed};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use shortlist_domain::InvitationId;
@@ -50,6 +50,8 @@ pub struct TestStatus {
 #[derive(Debug)]
 pub enum CallError {
     Invalid(Vec<(String, String)>),
+    /// A second order while the first is open, on a connection that refuses those.
+    Duplicate(String),
     NotFound(String),
     App(AppError),
 }
@@ -161,7 +163,7 @@ impl Greenhouse {
         };
         let placed = self
             .shared
-            .place(conn, &order, Dedup::Replay)
+            .place(conn, &order, conn.dedup_or(Connector::default_dedup(self)))
             .await
             .map_err(|e| match e {
                 OrderError::UnknownPackage(t) => {
@@ -171,7 +173,14 @@ impl Greenhouse {
                 OrderError::App(e) => e.into(),
             })?;
         match placed {
-            Placed::Created(v) | Placed::Resent(v) | Placed::Duplicate(v) | Placed::Replayed(v) => Ok(v.id),
+            Placed::Created(v) | Placed::Resent(v) | Placed::Replayed(v) => Ok(v.id),
+            // Only under the Reject policy, which this connection's admin chose.
+            Placed::Duplicate(v) => Err(CallError::Duplicate(format!(
+                "{} already has this test open (partner_interview_id {}, sent {}); nothing was sent again",
+                v.candidate.email,
+                v.id,
+                v.sent_at.unwrap_or(v.created_at).format("%Y-%m-%d %H:%M UTC")
+            ))),
             Placed::NoPackage(_) => Err(CallError::App(AppError::Internal(anyhow::anyhow!(
                 "a keyed order found no package"
             )))),

@@ -4,7 +4,7 @@
 //! Greenhouse, so other statuses are not sent.
 
 use super::{Greenhouse, KIND, key};
-use crate::connectors::{AtsConnection, Connector, Status, WriteError, WriteJob};
+use crate::connectors::{AtsConnection, Connector, Dedup, Status, WriteError, WriteJob};
 use crate::outbound::{read_capped, short_reason};
 use async_trait::async_trait;
 
@@ -20,6 +20,11 @@ impl Connector for Greenhouse {
 
     fn setup_path(&self) -> &'static str {
         "/settings/greenhouse"
+    }
+
+    fn default_dedup(&self) -> Dedup {
+        // Greenhouse retries send_test and expects the same partner_interview_id.
+        Dedup::Replay
     }
 
     fn writes(&self, _conn: &AtsConnection, status: Status) -> bool {

@@ -5,7 +5,7 @@
 //! required-field error, a deleted workflow) comes back as `Rejected` and is parked.
 
 use super::{Connection, Icims, IcimsClient, IcimsError, KIND};
-use crate::connectors::{AtsConnection, Connector, Status, WriteError, WriteJob};
+use crate::connectors::{AtsConnection, Connector, Dedup, Status, WriteError, WriteJob};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -62,6 +62,11 @@ impl Connector for Icims {
 
     fn setup_path(&self) -> &'static str {
         "/settings/icims"
+    }
+
+    fn default_dedup(&self) -> Dedup {
+        // iCIMS's approval case: a second trigger gets a 400 with a readable userMessage.
+        Dedup::Reject
     }
 
     fn writes(&self, conn: &AtsConnection, status: Status) -> bool {

@@ -5,7 +5,7 @@ use super::reply::{EventError, bad, from_icims};
 use crate::AppError;
 use crate::connectors::icims::client::{IcimsClient, Person};
 use crate::connectors::icims::{Icims, KIND};
-use crate::connectors::{Dedup, Order, OrderError, Package, Placed};
+use crate::connectors::{Connector, Order, OrderError, Package, Placed};
 use crate::recruiting::Actor;
 use crate::recruiting::invitations::InviteOutcome;
 use shortlist_domain::{PositionId, TemplateId};
@@ -62,7 +62,7 @@ impl Icims {
         };
         let placed = self
             .shared
-            .place(&conn.ats, &order, Dedup::Reject)
+            .place(&conn.ats, &order, conn.ats.dedup_or(Connector::default_dedup(self)))
             .await
             .map_err(order_error)?;
         Ok(match placed {

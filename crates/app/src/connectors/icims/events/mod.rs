@@ -14,7 +14,7 @@ pub use reply::{EventError, Reply};
 
 use super::{Connection, Icims};
 use crate::AppError;
-use crate::connectors::{Dedup, Order, Package, Placed};
+use crate::connectors::{Connector, Order, Package, Placed};
 use invite::{check_email, last_segment, order_error};
 use reply::{bad, duplicate, from_icims};
 use shortlist_domain::{InvitationId, OrgId, PositionId};
@@ -101,7 +101,7 @@ impl Icims {
         };
         let placed = self
             .shared
-            .place(&conn.ats, &order, Dedup::Reject)
+            .place(&conn.ats, &order, conn.ats.dedup_or(Connector::default_dedup(self)))
             .await
             .map_err(order_error)?;
         match (kind, placed) {
