@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! `shortlist demo` starts the iCIMS simulator connected to the demo organisation: moving a
-//! candidate on the simulator's page sends the invitation e-mail, on a re-run too, and the
-//! simulator's state survives the re-run.
+//! `shortlist demo` starts the iCIMS and Greenhouse simulators connected to the demo
+//! organisation: moving a candidate on the iCIMS page, or pressing "Send test" on the Greenhouse
+//! page, sends the invitation e-mail, on a re-run too, and the simulators' state survives it.
 
 mod common;
 
@@ -20,8 +20,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `demo` and reads its output until it names the simulator page; returns the page URL.
-async fn start_demo(db: &TestDb, data: &Path, sim_port: u16) -> (Child, String) {
+/// Starts `demo` and reads its output until it names both simulator pages; returns the iCIMS
+/// page URL (the Greenhouse one is on `gh_port`).
+async fn start_demo(db: &TestDb, data: &Path, sim_port: u16, gh_port: u16) -> (Child, String) {
     let listen = format!("127.0.0.1:{}", free_port());
     let args = [
         "--database-url".to_string(),
@@ -35,6 +36,8 @@ async fn start_demo(db: &TestDb, data: &Path, sim_port: u16) -> (Child, String) 
         listen.clone(),
         "--sim-port".into(),
         sim_port.to_string(),
+        "--greenhouse-sim-port".into(),
+        gh_port.to_string(),
         "--job-poll-ms".into(),
         "100".into(),
     ];
@@ -54,14 +57,20 @@ async fn start_demo(db: &TestDb, data: &Path, sim_port: u16) -> (Child, String) 
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = String::new();
     let read = async {
+        let mut icims = None;
         while let Some(line) = lines.next_line().await.unwrap() {
             printed.push_str(&line);
             printed.push('\n');
             if let Some(url) = line.trim().strip_prefix("iCIMS simulator:") {
-                return url.trim().to_string();
+                icims = Some(url.trim().to_string());
+            }
+            if line.trim().starts_with("Greenhouse simulator:")
+                && let Some(url) = icims.take()
+            {
+                return url;
             }
         }
-        panic!("demo exited before naming the simulator:\n{printed}");
+        panic!("demo exited before naming both simulators:\n{printed}");
     };
     let page = tokio::time::timeout(Duration::from_secs(60), read)
         .await
@@ -103,6 +112,42 @@ async fn move_on_page(page: &str, who: &str) {
     assert!(!reply.contains("error"), "the move was refused: {reply}");
 }
 
+/// Loads the tests on the Greenhouse simulator page and presses "Send test" for `who`.
+async fn send_test_on_page(page: &str, who: &str) {
+    let c = reqwest::Client::new();
+    let form = |body: String| {
+        c.post(format!("{page}{}", if body.is_empty() { "tests/load" } else { "send" }))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let loaded = form(String::new()).send().await.unwrap().text().await.unwrap();
+    assert!(
+        loaded.contains("Sample interview"),
+        "the demo's sample template is listed: {loaded}"
+    );
+    let html = reqwest::get(page).await.unwrap().text().await.unwrap();
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(who) && r.contains("name=\"candidate\""))
+        .unwrap_or_else(|| panic!("no row for {who} on the page:\n{html}"));
+    let id = row
+        .split("name=\"candidate\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let test = row.split("<option value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let reply = form(format!("candidate={id}&test={test}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(reply.contains("partner_interview_id"), "the send was refused: {reply}");
+}
+
 /// The .eml files under the demo's mail folder addressed to `rcpt`.
 async fn invitation_mail(data: &Path, rcpt: &str) -> Option<String> {
     let dir = data.join("mail");
@@ -120,8 +165,10 @@ async fn moving_a_candidate_in_the_demo_simulator_sends_the_invitation() {
     let db = TestDb::fresh().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
+    let gh_port = free_port();
+    let gh_page = format!("http://127.0.0.1:{gh_port}/");
 
-    let (mut child, page) = start_demo(&db, data.path(), port).await;
+    let (mut child, page) = start_demo(&db, data.path(), port, gh_port).await;
     assert_eq!(page, format!("http://127.0.0.1:{port}/"));
     move_on_page(&page, "Ada Lovelace").await;
     let mail = invitation_mail(data.path(), "ada.lovelace@candidates.example").await;
@@ -130,11 +177,17 @@ async fn moving_a_candidate_in_the_demo_simulator_sends_the_invitation() {
         "no invitation e-mail for Ada in {}",
         data.path().join("mail").display()
     );
+    send_test_on_page(&gh_page, "Katherine Johnson").await;
+    let mail = invitation_mail(data.path(), "katherine.johnson@candidates.example").await;
+    assert!(
+        mail.is_some(),
+        "no invitation e-mail for Katherine from the Greenhouse simulator"
+    );
     child.kill().await.unwrap();
 
     // A re-run reuses the connection and the saved credentials in both directions, and the
     // simulator remembers its candidates: Ada is still in "Video Interview", nobody was added twice.
-    let (mut child, page) = start_demo(&db, data.path(), port).await;
+    let (mut child, page) = start_demo(&db, data.path(), port, gh_port).await;
     let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
     let ada: Vec<&str> = html
         .split("<tr>")
@@ -153,5 +206,12 @@ async fn moving_a_candidate_in_the_demo_simulator_sends_the_invitation() {
     move_on_page(&page, "Grace Hopper").await;
     let mail = invitation_mail(data.path(), "grace.hopper@candidates.example").await;
     assert!(mail.is_some(), "no invitation e-mail for Grace after a re-run");
+    // The Greenhouse connection and its saved key still work after the re-run.
+    send_test_on_page(&gh_page, "Dorothy Vaughan").await;
+    let mail = invitation_mail(data.path(), "dorothy.vaughan@candidates.example").await;
+    assert!(
+        mail.is_some(),
+        "no Greenhouse invitation e-mail for Dorothy after a re-run"
+    );
     child.kill().await.unwrap();
 }
