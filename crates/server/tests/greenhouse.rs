@@ -315,3 +315,98 @@ async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
         r.status()
     );
 }
+
+#[tokio::test]
+async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_interview() {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    api.template(
+        TEST,
+        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
+    )
+    .await;
+    let (s, _) = api
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let key = connect(&app, &api).await;
+    let page = api
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("csrf", csrf_in(&page)),
+        ("dedup", "reuse".to_string()),
+        ("reuse_days", "0".to_string()),
+    ];
+    let r = api
+        .c
+        .post(app.url("/settings/integrations/greenhouse/dedup"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "0 days is refused");
+    let form = [
+        ("csrf", csrf_in(&page)),
+        ("dedup", "reuse".to_string()),
+        ("reuse_days", "30".to_string()),
+    ];
+    let r = api
+        .c
+        .post(app.url("/settings/integrations/greenhouse/dedup"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The candidate takes the test for a first application.
+    let gh = sim(&app, &key).await;
+    let email = api_common::candidate_email("mae");
+    let first_app = gh.add_candidate("Mae", "Jemison", Some(&email));
+    let first = gh.send_test(first_app, TEST).await;
+    let id = first.partner_interview_id.clone().unwrap();
+    let link = link_in_mail(&app, &email).await;
+    let c = client();
+    for (step, form) in [
+        ("consent", vec![("consent", "yes")]),
+        ("q/q1", vec![("text", "Once is enough.")]),
+        ("complete", vec![]),
+    ] {
+        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}");
+    }
+    let shown = eventually(WAIT, || async {
+        gh.instance(first.instance.unwrap()).and_then(|i| i.result)
+    })
+    .await;
+    assert!(shown.is_some(), "the first application shows the result");
+
+    // A second application of the same person gets the same result at once: no new interview,
+    // no new e-mail, and Greenhouse shows the result on the new instance too.
+    let second_app = gh.add_candidate("Mae", "Jemison", Some(&email));
+    let second = gh.send_test(second_app, TEST).await;
+    assert_eq!(second.partner_interview_id.as_deref(), Some(id.as_str()), "{second:?}");
+    let shown = eventually(WAIT, || async {
+        gh.instance(second.instance.unwrap()).and_then(|i| i.result)
+    })
+    .await;
+    let shown = shown.unwrap_or_else(|| {
+        panic!(
+            "no result on the second instance: {:?}",
+            gh.instance(second.instance.unwrap())
+        )
+    });
+    assert!(shown.partner_profile_url.contains(&id), "{}", shown.partner_profile_url);
+    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(mails_to(&email, 1, WAIT).await.len(), 1, "one invitation e-mail in all");
+}

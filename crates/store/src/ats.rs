@@ -22,13 +22,15 @@ pub struct ConnectionRow {
     pub daily_budget: i64,
     /// `reject` or `replay`; None: the connector's default.
     pub dedup_policy: Option<String>,
+    /// The validity window of `reuse`, in days.
+    pub reuse_days: Option<i64>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLS: &str = "id, org_id, kind, tenant_ref, settings, secrets_sealed, inbound_user, inbound_secret_hash, \
-    observer_user_id, caller_allowlist, daily_budget, dedup_policy, last_inbound_at, created_at, updated_at";
+    observer_user_id, caller_allowlist, daily_budget, dedup_policy, reuse_days, last_inbound_at, created_at, updated_at";
 
 pub struct NewConnection<'a> {
     pub id: &'a str,
@@ -100,9 +102,16 @@ pub async fn set_settings(db: &Db, org: &OrgId, id: &str, settings: &str) -> Res
 }
 
 /// Sets what a second order for the same application does (None: the connector's default).
-pub async fn set_dedup(db: &Db, org: &OrgId, id: &str, policy: Option<&str>) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE ats_connections SET dedup_policy = $3, updated_at = $4 WHERE org_id = $1 AND id = $2";
-    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).bind(policy)
+pub async fn set_dedup(
+    db: &Db,
+    org: &OrgId,
+    id: &str,
+    policy: Option<&str>,
+    reuse_days: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        "UPDATE ats_connections SET dedup_policy = $3, reuse_days = $4, updated_at = $5 WHERE org_id = $1 AND id = $2";
+    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).bind(policy).bind(reuse_days)
         .bind(crate::now()).execute(p).await?.rows_affected());
     Ok(n == 1)
 }
@@ -205,5 +214,22 @@ pub async fn invitation_for_ref(
                AND connection_id = $3 AND external_id = $4";
     let row: Option<(String,)> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.as_str()).bind(&r.ats_kind)
         .bind(&r.connection_id).bind(&r.external_id).fetch_optional(c).await)?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The most recent invitation of the candidate with this (normalised) e-mail to `template`
+/// completed at or after `since`: a result an ATS order may reuse.
+pub async fn reusable_result(
+    db: &Db,
+    org: &OrgId,
+    email: &str,
+    template: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = "SELECT i.id FROM invitations i JOIN candidates c ON c.id = i.candidate_id AND c.org_id = i.org_id \
+               WHERE i.org_id = $1 AND c.email = $2 AND i.template_id = $3 AND i.state = 'completed' \
+               AND i.completed_at >= $4 ORDER BY i.completed_at DESC LIMIT 1";
+    let row: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(email).bind(template)
+        .bind(crate::truncate_micros(since)).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))
 }

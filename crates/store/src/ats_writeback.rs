@@ -25,84 +25,80 @@ pub struct WritebackRow {
 const COLS: &str = "invitation_id, org_id, connection_id, external_ref, handle, written_kind, written_event_at, parked_kind, \
     parked_event_at, parked_error, parked_at";
 
-pub async fn ensure(
-    db: &Db,
-    org: &OrgId,
-    inv: &InvitationId,
-    connection: &str,
-    external_ref: &str,
-) -> Result<(), sqlx::Error> {
+/// One write-back target: an invitation as one ATS object knows it (an invitation can stand for
+/// several, e.g. a result reused for a second application).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub org: &'a OrgId,
+    pub inv: &'a InvitationId,
+    pub external_ref: &'a str,
+}
+
+pub async fn ensure(db: &Db, t: Target<'_>, connection: &str) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO ats_writebacks (invitation_id, org_id, connection_id, external_ref, updated_at) \
-               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (invitation_id) DO NOTHING";
-    on_db!(db, p => sqlx::query(sql).bind(inv.as_str()).bind(org.as_str()).bind(connection).bind(external_ref)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (invitation_id, external_ref) DO NOTHING";
+    on_db!(db, p => sqlx::query(sql).bind(t.inv.as_str()).bind(t.org.as_str()).bind(connection).bind(t.external_ref)
         .bind(crate::now())
         .execute(p).await.map(|_| ()))?;
     Ok(())
 }
 
-pub async fn get(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Option<WritebackRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLS} FROM ats_writebacks WHERE org_id = $1 AND invitation_id = $2");
-    on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(inv.as_str()).fetch_optional(p).await)
+pub async fn get(db: &Db, t: Target<'_>) -> Result<Option<WritebackRow>, sqlx::Error> {
+    let sql =
+        format!("SELECT {COLS} FROM ats_writebacks WHERE org_id = $1 AND invitation_id = $2 AND external_ref = $3");
+    on_db!(db, p => sqlx::query_as(&sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref)
+        .fetch_optional(p).await)
 }
 
-/// Takes the invitation's write-back lease until `until`; false while another write-back holds it.
-pub async fn try_lock(
-    db: &Db,
-    org: &OrgId,
-    inv: &InvitationId,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE ats_writebacks SET locked_until = $3, updated_at = $4 \
-               WHERE org_id = $1 AND invitation_id = $2 AND (locked_until IS NULL OR locked_until < $4)";
-    let n = on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(until).bind(now)
-        .execute(p).await?.rows_affected());
+/// Every write-back target of an invitation.
+pub async fn for_invitation(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Vec<WritebackRow>, sqlx::Error> {
+    let sql =
+        format!("SELECT {COLS} FROM ats_writebacks WHERE org_id = $1 AND invitation_id = $2 ORDER BY external_ref");
+    on_db!(db, p => sqlx::query_as(&sql).bind(org.as_str()).bind(inv.as_str()).fetch_all(p).await)
+}
+
+/// Takes the target's write-back lease until `until`; false while another write-back holds it.
+pub async fn try_lock(db: &Db, t: Target<'_>, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE ats_writebacks SET locked_until = $4, updated_at = $5 WHERE org_id = $1 AND invitation_id = $2 \
+               AND external_ref = $3 AND (locked_until IS NULL OR locked_until < $5)";
+    let n = on_db!(db, p => sqlx::query(sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref)
+        .bind(until).bind(now).execute(p).await?.rows_affected());
     Ok(n == 1)
 }
 
-pub async fn unlock(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE ats_writebacks SET locked_until = NULL WHERE org_id = $1 AND invitation_id = $2";
-    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).execute(p).await.map(|_| ()))?;
-    Ok(())
-}
-
-/// Remembers the handle as soon as it is known, so a crash before the end cannot create a second one.
-pub async fn set_handle(db: &Db, org: &OrgId, inv: &InvitationId, handle: &str) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE ats_writebacks SET handle = $3, updated_at = $4 WHERE org_id = $1 AND invitation_id = $2";
-    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(handle).bind(crate::now())
+pub async fn unlock(db: &Db, t: Target<'_>) -> Result<(), sqlx::Error> {
+    let sql =
+        "UPDATE ats_writebacks SET locked_until = NULL WHERE org_id = $1 AND invitation_id = $2 AND external_ref = $3";
+    on_db!(db, p => sqlx::query(sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref)
         .execute(p).await.map(|_| ()))?;
     Ok(())
 }
 
+/// Remembers the handle as soon as it is known, so a crash before the end cannot create a second one.
+pub async fn set_handle(db: &Db, t: Target<'_>, handle: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE ats_writebacks SET handle = $4, updated_at = $5 \
+               WHERE org_id = $1 AND invitation_id = $2 AND external_ref = $3";
+    on_db!(db, p => sqlx::query(sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref).bind(handle)
+        .bind(crate::now()).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// A successful write: clears any parked error and the lease.
-pub async fn written(
-    db: &Db,
-    org: &OrgId,
-    inv: &InvitationId,
-    kind: &str,
-    event_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE ats_writebacks SET written_kind = $3, written_event_at = $4, parked_kind = NULL, \
-               parked_event_at = NULL, parked_error = NULL, parked_at = NULL, locked_until = NULL, updated_at = $5 \
-               WHERE org_id = $1 AND invitation_id = $2";
-    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
+pub async fn written(db: &Db, t: Target<'_>, kind: &str, event_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE ats_writebacks SET written_kind = $4, written_event_at = $5, parked_kind = NULL, \
+               parked_event_at = NULL, parked_error = NULL, parked_at = NULL, locked_until = NULL, updated_at = $6 \
+               WHERE org_id = $1 AND invitation_id = $2 AND external_ref = $3";
+    on_db!(db, p => sqlx::query(sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref).bind(kind)
         .bind(crate::truncate_micros(event_at)).bind(crate::now()).execute(p).await.map(|_| ()))?;
     Ok(())
 }
 
-pub async fn park(
-    db: &Db,
-    org: &OrgId,
-    inv: &InvitationId,
-    kind: &str,
-    event_at: DateTime<Utc>,
-    error: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn park(db: &Db, t: Target<'_>, kind: &str, event_at: DateTime<Utc>, error: &str) -> Result<(), sqlx::Error> {
     let error: String = error.chars().take(2000).collect();
     let now = crate::now();
-    let sql = "UPDATE ats_writebacks SET parked_kind = $3, parked_event_at = $4, parked_error = $5, parked_at = $6, \
-               locked_until = NULL, updated_at = $6 WHERE org_id = $1 AND invitation_id = $2";
-    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(inv.as_str()).bind(kind)
+    let sql = "UPDATE ats_writebacks SET parked_kind = $4, parked_event_at = $5, parked_error = $6, parked_at = $7, \
+               locked_until = NULL, updated_at = $7 WHERE org_id = $1 AND invitation_id = $2 AND external_ref = $3";
+    on_db!(db, p => sqlx::query(sql).bind(t.org.as_str()).bind(t.inv.as_str()).bind(t.external_ref).bind(kind)
         .bind(crate::truncate_micros(event_at)).bind(&error).bind(now).execute(p).await.map(|_| ()))?;
     Ok(())
 }

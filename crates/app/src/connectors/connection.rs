@@ -47,7 +47,7 @@ impl AtsConnection {
             settings: serde_json::from_str(&r.settings).map_err(|e| bad("settings", e.to_string()))?,
             observer_user_id: UserId::parse(&r.observer_user_id).map_err(|e| bad("observer_user_id", e.0))?,
             caller_allowlist: allow,
-            dedup: r.dedup_policy.as_deref().and_then(Dedup::parse),
+            dedup: r.dedup_policy.as_deref().and_then(|p| Dedup::parse(p, r.reuse_days)),
             kind: r.kind,
             tenant_ref: r.tenant_ref,
             secrets_sealed: r.secrets_sealed,
@@ -241,7 +241,16 @@ impl Shared {
 
     /// Sets the connection's dedup policy (None: back to the connector's default).
     pub async fn set_dedup(&self, conn: &AtsConnection, policy: Option<Dedup>) -> Result<(), AppError> {
-        if !store::set_dedup(&self.db, &conn.org_id, conn.id.as_str(), policy.map(Dedup::as_str)).await? {
+        let days = policy.and_then(Dedup::reuse_days).map(i64::from);
+        if !store::set_dedup(
+            &self.db,
+            &conn.org_id,
+            conn.id.as_str(),
+            policy.map(Dedup::as_str),
+            days,
+        )
+        .await?
+        {
             return Err(AppError::NotFound);
         }
         Ok(())

@@ -10,6 +10,7 @@ pub mod greenhouse;
 pub mod icims;
 pub mod order;
 pub mod registry;
+mod reuse;
 pub mod writeback;
 
 pub use connection::{AtsConnection, NewAts};

@@ -14,6 +14,9 @@ pub enum Dedup {
     Reject,
     /// Answered with the first order's invitation, unchanged (Greenhouse retries send_test).
     Replay,
+    /// Like `Replay`, and a candidate who completed the same package within `days` is not
+    /// invited again: the new order gets the earlier result at once.
+    Reuse { days: u32 },
 }
 
 impl Dedup {
@@ -21,22 +24,47 @@ impl Dedup {
         match self {
             Dedup::Reject => "reject",
             Dedup::Replay => "replay",
+            Dedup::Reuse { .. } => "reuse",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Dedup> {
+    /// The stored form: the policy, and the validity window for `reuse` (30 days when unset).
+    pub fn parse(s: &str, days: Option<i64>) -> Option<Dedup> {
         match s {
             "reject" => Some(Dedup::Reject),
             "replay" => Some(Dedup::Replay),
+            "reuse" => Some(Dedup::Reuse {
+                days: days
+                    .and_then(|d| u32::try_from(d).ok())
+                    .filter(|d| *d > 0)
+                    .unwrap_or(30),
+            }),
             _ => None,
         }
     }
 
-    /// How an admin reads it.
-    pub fn describe(self) -> &'static str {
+    /// The validity window of `reuse`.
+    pub fn reuse_days(self) -> Option<u32> {
         match self {
-            Dedup::Reject => "refuse a second order while the first is open, with a message",
-            Dedup::Replay => "answer a second order with the first one's invitation",
+            Dedup::Reuse { days } => Some(days),
+            _ => None,
+        }
+    }
+
+    /// Whether the same order again (or a second one for an open invitation) gets the first one's
+    /// invitation.
+    pub fn replays(self) -> bool {
+        matches!(self, Dedup::Replay | Dedup::Reuse { .. })
+    }
+
+    /// How an admin reads it.
+    pub fn describe(self) -> String {
+        match self {
+            Dedup::Reject => "refuse a second order while the first is open, with a message".into(),
+            Dedup::Replay => "answer a second order with the first one's invitation".into(),
+            Dedup::Reuse { days } => {
+                format!("answer with the first invitation, and reuse a result completed in the last {days} days")
+            }
         }
     }
 }
@@ -81,6 +109,9 @@ pub enum Placed {
     Duplicate(InvitationView),
     /// The same order again (policy [`Dedup::Replay`]): its invitation, unchanged.
     Replayed(InvitationView),
+    /// Policy [`Dedup::Reuse`]: the candidate completed this package recently; the new order
+    /// answers with that invitation and its result is written back to the new reference.
+    Reused(InvitationView),
     /// The job has no package and no linked template: a recruiter must pick one.
     NoPackage(PositionId),
 }
@@ -112,7 +143,7 @@ impl Shared {
         let org = &conn.org_id;
         let app_ref = conn.reference(&order.application_ref);
         // A resend asks for the link again, so it is never a replay.
-        if dedup == Dedup::Replay
+        if dedup.replays()
             && !order.resend
             && let Some(view) = self.replayed(conn, &app_ref).await?
         {
@@ -151,6 +182,12 @@ impl Shared {
                 }
             }
         };
+        if let Some(days) = dedup.reuse_days()
+            && !order.resend
+            && let Some(done) = self.reusable(conn, &order.email, &template, days).await?
+        {
+            return self.reuse(conn, order, position, &template, done).await;
+        }
         let who = conn.actor();
         let req = InviteRequest {
             email: order.email.trim().to_string(),
@@ -196,7 +233,7 @@ impl Shared {
             .insert_invitation(&mut tx, &who, &pos, &req, &prep)
             .await?;
         if let crate::recruiting::invite::Inserted::Duplicate(existing) = &done
-            && dedup == Dedup::Replay
+            && dedup.replays()
         {
             // A second order for an application that already has this open invitation: the
             // same invitation answers for both references.
@@ -208,7 +245,7 @@ impl Shared {
         Ok(match self.recruiting.outcome(org, done).await? {
             InviteOutcome::Created { invitation, .. } => Placed::Created(invitation),
             InviteOutcome::Resent { invitation, .. } => Placed::Resent(invitation),
-            InviteOutcome::Duplicate { existing } if dedup == Dedup::Replay => Placed::Replayed(existing),
+            InviteOutcome::Duplicate { existing } if dedup.replays() => Placed::Replayed(existing),
             InviteOutcome::Duplicate { existing } => Placed::Duplicate(existing),
         })
     }

@@ -87,16 +87,41 @@ impl WriteJob<'_> {
     /// Remembers what we created in the ATS as soon as it is known, so a crash right after
     /// cannot create a second one.
     pub async fn save_handle(&mut self, handle: &str) -> Result<(), WriteError> {
-        store::set_handle(self.db, self.org, self.inv_id, handle).await?;
+        let t = store::Target {
+            org: self.org,
+            inv: self.inv_id,
+            external_ref: self.external_ref,
+        };
+        store::set_handle(self.db, t, handle).await?;
         self.handle = Some(handle.to_string());
         Ok(())
     }
 }
 
-/// The ATS reference (kind, connection, id) an invitation was ordered under, the latest first.
-async fn ats_ref_of(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Option<positions::ExternalRef>, sqlx::Error> {
+/// The ATS references (kind, connection, id) an invitation stands for: usually one; more when a
+/// second order was answered with it (a replay under another reference, a reused result).
+async fn ats_refs_of(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<Vec<positions::ExternalRef>, sqlx::Error> {
     let refs = positions::external_refs(db, org, "invitation", inv.as_str()).await?;
-    Ok(refs.into_iter().rfind(|r| !r.connection_id.is_empty()))
+    Ok(refs.into_iter().filter(|r| !r.connection_id.is_empty()).collect())
+}
+
+/// A write-back job for one status of one invitation at one ATS reference.
+pub(crate) fn job_for(
+    org: &OrgId,
+    inv: &InvitationId,
+    r: &positions::ExternalRef,
+    status: Status,
+    event_at: DateTime<Utc>,
+    unique: String,
+) -> NewJob {
+    let payload = json!({
+        "invitation_id": inv.as_str(),
+        "status": status.as_str(),
+        "event_at": event_at,
+        "connection_id": r.connection_id,
+        "external_ref": r.external_id,
+    });
+    NewJob::new(WRITEBACK_KIND, payload).for_org(org).unique(unique)
 }
 
 /// Enqueues a write-back job for each invitation event its ATS should hear about.
@@ -112,37 +137,29 @@ impl EventSink for WritebackSink {
             return Ok(vec![]);
         };
         let db = &self.shared.db;
-        let Some(r) = ats_ref_of(db, &event.org, &event.invitation)
+        let mut jobs = vec![];
+        for r in ats_refs_of(db, &event.org, &event.invitation)
             .await
             .map_err(JobError::retry)?
-        else {
-            return Ok(vec![]);
-        };
-        let Some(conn) = self
-            .shared
-            .connection_by_id(&event.org, &r.connection_id)
-            .await
-            .map_err(JobError::retry)?
-        else {
-            return Ok(vec![]);
-        };
-        let Some(connector) = self.registry.get(&conn.kind) else {
-            return Ok(vec![]);
-        };
-        if !connector.writes(&conn, status) {
-            return Ok(vec![]);
+        {
+            let Some(conn) = self
+                .shared
+                .connection_by_id(&event.org, &r.connection_id)
+                .await
+                .map_err(JobError::retry)?
+            else {
+                continue;
+            };
+            let Some(connector) = self.registry.get(&conn.kind) else {
+                continue;
+            };
+            if !connector.writes(&conn, status) {
+                continue;
+            }
+            let unique = format!("{}/{}", event.job_key(WRITEBACK_KIND), r.external_id);
+            jobs.push(job_for(&event.org, &event.invitation, &r, status, event.at, unique));
         }
-        let payload = json!({
-            "invitation_id": event.invitation.as_str(),
-            "status": status.as_str(),
-            "event_at": event.at,
-            "event_id": event.event_id,
-        });
-        Ok(vec![
-            NewJob::new(WRITEBACK_KIND, payload)
-                .for_org(&event.org)
-                .unique(event.job_key(WRITEBACK_KIND)),
-        ])
+        Ok(jobs)
     }
 }
 
@@ -174,7 +191,17 @@ impl JobHandler for Writeback {
             .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
             .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("write-back job without a valid event_at")))?;
         let db = &self.shared.db;
-        let Some(r) = ats_ref_of(db, &org, &inv).await.map_err(JobError::retry)? else {
+        let refs = ats_refs_of(db, &org, &inv).await.map_err(JobError::retry)?;
+        // Jobs name their reference; ones queued before references were named mean the latest.
+        let named = job.payload.get("external_ref").and_then(Value::as_str);
+        let r = match named {
+            Some(id) => refs.into_iter().find(|r| {
+                r.external_id == id
+                    && job.payload.get("connection_id").and_then(Value::as_str) == Some(r.connection_id.as_str())
+            }),
+            None => refs.into_iter().last(),
+        };
+        let Some(r) = r else {
             return Ok(());
         };
         let Some(conn) = self
@@ -191,45 +218,37 @@ impl JobHandler for Writeback {
         if !connector.writes(&conn, status) {
             return Ok(());
         }
-        store::ensure(db, &org, &inv, conn.id.as_str(), &r.external_id)
-            .await
-            .map_err(JobError::retry)?;
+        let t = store::Target {
+            org: &org,
+            inv: &inv,
+            external_ref: &r.external_id,
+        };
+        store::ensure(db, t, conn.id.as_str()).await.map_err(JobError::retry)?;
         let now = self.clock.now();
-        if !store::try_lock(db, &org, &inv, now, now + Duration::seconds(LEASE))
+        if !store::try_lock(db, t, now, now + Duration::seconds(LEASE))
             .await
             .map_err(JobError::retry)?
         {
             return Err(JobError::retry("another write-back of this invitation is running"));
         }
-        let result = self
-            .write(&*connector, &conn, job, &org, &inv, status, event_at, &r.external_id)
-            .await;
+        let result = self.write(&*connector, &conn, job, t, status, event_at).await;
         match result {
-            Ok(true) => store::written(db, &org, &inv, status.as_str(), event_at)
+            Ok(true) => store::written(db, t, status.as_str(), event_at)
                 .await
                 .map_err(JobError::retry),
-            Ok(false) | Err(WriteError::BudgetSpent) => store::unlock(db, &org, &inv).await.map_err(JobError::retry),
+            Ok(false) | Err(WriteError::BudgetSpent) => store::unlock(db, t).await.map_err(JobError::retry),
             Err(WriteError::Rejected { status: code, message }) => {
                 let why = format!("{} answered {code}: {message}", connector.label());
                 tracing::warn!(invitation = %inv.as_str(), %why, "write-back parked");
-                store::park(db, &org, &inv, status.as_str(), event_at, &why)
+                store::park(db, t, status.as_str(), event_at, &why)
                     .await
                     .map_err(JobError::retry)?;
-                self.tell_parked(
-                    &conn,
-                    connector.label(),
-                    &org,
-                    &inv,
-                    status,
-                    event_at,
-                    &r.external_id,
-                    &why,
-                )
-                .await
-                .map_err(JobError::retry)
+                self.tell_parked(&conn, connector.label(), t, status, event_at, &why)
+                    .await
+                    .map_err(JobError::retry)
             }
             Err(WriteError::Retry(e)) => {
-                let _ = store::unlock(db, &org, &inv).await;
+                let _ = store::unlock(db, t).await;
                 Err(JobError::retry(e))
             }
         }
@@ -238,20 +257,18 @@ impl JobHandler for Writeback {
 
 impl Writeback {
     /// `Ok(false)` when there is nothing (more) to write: a newer event was written already.
-    #[allow(clippy::too_many_arguments)]
     async fn write(
         &self,
         connector: &dyn super::Connector,
         conn: &AtsConnection,
         job: &JobInput,
-        org: &OrgId,
-        inv: &InvitationId,
+        t: store::Target<'_>,
         status: Status,
         event_at: DateTime<Utc>,
-        external_ref: &str,
     ) -> Result<bool, WriteError> {
         let db = &self.shared.db;
-        let Some(row) = store::get(db, org, inv).await? else {
+        let (org, inv, external_ref) = (t.org, t.inv, t.external_ref);
+        let Some(row) = store::get(db, t).await? else {
             return Ok(false);
         };
         if row.written_event_at.is_some_and(|w| w > event_at) {
@@ -280,18 +297,16 @@ impl Writeback {
     }
 
     /// Tells the organisation's admins that a write-back was parked, with the ATS's own words.
-    #[allow(clippy::too_many_arguments)]
     async fn tell_parked(
         &self,
         conn: &AtsConnection,
         label: &str,
-        org: &OrgId,
-        inv: &InvitationId,
+        t: store::Target<'_>,
         status: Status,
         event_at: DateTime<Utc>,
-        external_ref: &str,
         why: &str,
     ) -> Result<(), WriteError> {
+        let (org, inv, external_ref) = (t.org, t.inv, t.external_ref);
         let subject = format!("{label} refused a write-back for {}", inv.as_str());
         let text = format!(
             "Shortlist could not update {external_ref} in {label} ({} status).\n{why}\n\n\
@@ -349,22 +364,35 @@ pub(crate) async fn mail_admins(db: &Db, org: &OrgId, subject: &str, text: &str,
     Ok(())
 }
 
-/// Puts a parked write-back back in the queue (an admin's "retry").
+/// Puts the invitation's parked write-backs back in the queue (an admin's "retry"); false when
+/// none was parked.
 pub async fn retry_parked(db: &Db, org: &OrgId, inv: &InvitationId) -> Result<bool, sqlx::Error> {
-    let Some(row) = store::get(db, org, inv).await? else {
+    let mut jobs = vec![];
+    for row in store::for_invitation(db, org, inv).await? {
+        let (Some(status), Some(at), Some(parked_at)) = (row.parked_kind, row.parked_event_at, row.parked_at) else {
+            continue;
+        };
+        let Some(status) = Status::parse(&status) else { continue };
+        let r = positions::ExternalRef {
+            ats_kind: String::new(),
+            connection_id: row.connection_id,
+            external_id: row.external_ref,
+        };
+        let unique = format!(
+            "ats-retry/{}/{}/{}",
+            inv.as_str(),
+            r.external_id,
+            parked_at.timestamp_micros()
+        );
+        jobs.push(job_for(org, inv, &r, status, at, unique));
+    }
+    if jobs.is_empty() {
         return Ok(false);
-    };
-    let (Some(status), Some(at), Some(parked_at)) = (row.parked_kind, row.parked_event_at, row.parked_at) else {
-        return Ok(false);
-    };
-    let payload = json!({"invitation_id": inv.as_str(), "status": status, "event_at": at});
-    let job = NewJob::new(WRITEBACK_KIND, payload).for_org(org).unique(format!(
-        "ats-retry/{}/{}",
-        inv.as_str(),
-        parked_at.timestamp_micros()
-    ));
+    }
     let mut tx = db.begin().await?;
-    jobq::enqueue(&mut tx, &job).await?;
+    for j in &jobs {
+        jobq::enqueue(&mut tx, j).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -20,7 +20,9 @@ CREATE TABLE ats_connections (
     caller_allowlist    TEXT,
     daily_budget        INTEGER NOT NULL DEFAULT 10000,
     -- What a second order for the same application and package does; NULL: the connector's default.
-    dedup_policy        TEXT CHECK (dedup_policy IN ('reject', 'replay')),
+    dedup_policy        TEXT CHECK (dedup_policy IN ('reject', 'replay', 'reuse')),
+    -- How long a completed result may answer a new order, under 'reuse'.
+    reuse_days          INTEGER CHECK (reuse_days > 0),
     last_inbound_at     TEXT,
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
@@ -40,11 +42,11 @@ SELECT 'atc' || substr(id, 4), org_id, 'icims', customer_id,
     daily_budget, created_at, updated_at
 FROM icims_connections;
 
--- One row per invitation written back to an ATS: the ATS object it is about (iCIMS applicant
--- workflow, Greenhouse instance URL), the handle we own there (iCIMS entry id), ordering, a short
+-- One row per invitation and ATS object it is written to (iCIMS applicant workflow, Greenhouse
+-- instance URL; one invitation can stand for several when a result is reused), the handle we own there (iCIMS entry id), ordering, a short
 -- lease, and a parked error an admin must look at.
 CREATE TABLE ats_writebacks (
-    invitation_id    TEXT PRIMARY KEY REFERENCES invitations(id),
+    invitation_id    TEXT NOT NULL REFERENCES invitations(id),
     org_id           TEXT NOT NULL REFERENCES orgs(id),
     connection_id    TEXT NOT NULL REFERENCES ats_connections(id),
     external_ref     TEXT NOT NULL,
@@ -56,7 +58,8 @@ CREATE TABLE ats_writebacks (
     parked_event_at  TEXT,
     parked_error     TEXT,
     parked_at        TEXT,
-    updated_at       TEXT NOT NULL
+    updated_at       TEXT NOT NULL,
+    PRIMARY KEY (invitation_id, external_ref)
 );
 CREATE INDEX ats_writebacks_org_parked ON ats_writebacks (org_id, parked_at);
 CREATE INDEX ats_writebacks_connection ON ats_writebacks (connection_id, updated_at);

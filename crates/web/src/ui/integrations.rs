@@ -22,6 +22,7 @@ pub struct KindLine {
     pub label: String,
     /// "reject"/"replay" when the connection chose; empty for the connector's default.
     pub dedup: String,
+    pub reuse_days: u32,
     pub dedup_default: String,
     pub setup_path: String,
     pub connected: bool,
@@ -61,7 +62,8 @@ pub async fn show(
                 .and_then(|k| k.dedup)
                 .map(|d| d.as_str().to_string())
                 .unwrap_or_default(),
-            dedup_default: c.default_dedup().describe().to_string(),
+            reuse_days: conn.and_then(|k| k.dedup).and_then(|d| d.reuse_days()).unwrap_or(30),
+            dedup_default: c.default_dedup().describe(),
             label: c.label().to_string(),
             setup_path: c.setup_path().to_string(),
             connected: conn.is_some(),
@@ -209,6 +211,7 @@ pub async fn issue_key(
 pub struct DedupForm {
     csrf: String,
     dedup: String,
+    reuse_days: String,
 }
 
 /// Sets what a second order for the same application does on this connection.
@@ -231,7 +234,21 @@ pub async fn set_dedup(
         .ok_or(AppError::NotFound)?;
     let policy = match f.dedup.as_str() {
         "" | "default" => None,
-        other => Some(Dedup::parse(other).ok_or_else(|| AppError::field("dedup", "default, reject or replay"))?),
+        other => {
+            let days = match f.reuse_days.trim() {
+                "" => None,
+                d => Some(
+                    d.parse::<i64>()
+                        .ok()
+                        .filter(|d| (1..=3650).contains(d))
+                        .ok_or_else(|| AppError::field("reuse_days", "a number of days from 1 to 3650"))?,
+                ),
+            };
+            Some(
+                Dedup::parse(other, days)
+                    .ok_or_else(|| AppError::field("dedup", "default, reject, replay or reuse"))?,
+            )
+        }
     };
     s.ats.set_dedup(&conn, policy).await?;
     Ok(see_other("/settings/integrations?notice=saved"))

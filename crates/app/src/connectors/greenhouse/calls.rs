@@ -173,7 +173,7 @@ impl Greenhouse {
                 OrderError::App(e) => e.into(),
             })?;
         match placed {
-            Placed::Created(v) | Placed::Resent(v) | Placed::Replayed(v) => Ok(v.id),
+            Placed::Created(v) | Placed::Resent(v) | Placed::Replayed(v) | Placed::Reused(v) => Ok(v.id),
             // Only under the Reject policy, which this connection's admin chose.
             Placed::Duplicate(v) => Err(CallError::Duplicate(format!(
                 "{} already has this test open (partner_interview_id {}, sent {}); nothing was sent again",

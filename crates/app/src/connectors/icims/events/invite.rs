@@ -74,7 +74,9 @@ impl Icims {
                 invitation,
                 prior: vec![],
             },
-            Placed::Duplicate(existing) | Placed::Replayed(existing) => InviteOutcome::Duplicate { existing },
+            Placed::Duplicate(existing) | Placed::Replayed(existing) | Placed::Reused(existing) => {
+                InviteOutcome::Duplicate { existing }
+            }
             Placed::NoPackage(_) => {
                 return Err(EventError::Internal(anyhow::anyhow!("a picked template was not used")));
             }

@@ -113,7 +113,10 @@ impl Icims {
                 Ok(Reply::SeeOther(self.pick_url(&pos, &workflow, &person_id)))
             }
             (Kind::ApplicationComplete, Placed::Created(v) | Placed::Resent(v)) => Ok(Reply::SeeOther(v.candidate_url)),
-            (Kind::ApplicationComplete, Placed::Duplicate(existing) | Placed::Replayed(existing)) => {
+            (
+                Kind::ApplicationComplete,
+                Placed::Duplicate(existing) | Placed::Replayed(existing) | Placed::Reused(existing),
+            ) => {
                 // The candidate came back through the portal: same interview, latest return URL.
                 if let Some(url) = ev
                     .return_url
