@@ -98,6 +98,8 @@ pub struct Order {
     pub package: Package,
     pub resend: bool,
     pub return_url: Option<String>,
+    /// A second (third, …) round of the same package on purpose; never a duplicate of round 1.
+    pub round: Option<i32>,
 }
 
 /// What placing did.
@@ -142,9 +144,12 @@ impl Shared {
         let _slot = self.db_slot().await?;
         let org = &conn.org_id;
         let app_ref = conn.reference(&order.application_ref);
-        // A resend asks for the link again, so it is never a replay.
+        // A resend asks for the link again and a later round is a new interview on purpose, so
+        // neither is a replay.
+        let later_round = order.round.is_some_and(|r| r > 1);
         if dedup.replays()
             && !order.resend
+            && !later_round
             && let Some(view) = self.replayed(conn, &app_ref).await?
         {
             return Ok(Placed::Replayed(view));
@@ -184,6 +189,7 @@ impl Shared {
         };
         if let Some(days) = dedup.reuse_days()
             && !order.resend
+            && !later_round
             && let Some(done) = self.reusable(conn, &order.email, &template, days).await?
         {
             return self.reuse(conn, order, position, &template, done).await;
@@ -195,6 +201,7 @@ impl Shared {
             phone: order.phone.clone(),
             template_id: Some(template.to_string()),
             resend: order.resend,
+            round: order.round,
             candidate_external_refs: order.person_id.iter().map(|p| conn.reference(p)).collect(),
             invitation_external_refs: vec![app_ref.clone()],
             return_url: order

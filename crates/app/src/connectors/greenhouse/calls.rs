@@ -160,6 +160,7 @@ impl Greenhouse {
             package: Package::Key(test),
             resend: false,
             return_url: None,
+            round: None,
         };
         let placed = self
             .shared

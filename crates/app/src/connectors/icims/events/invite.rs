@@ -59,6 +59,7 @@ impl Icims {
             package: Package::Template(template.clone()),
             resend: false,
             return_url: None,
+            round: None,
         };
         let placed = self
             .shared

@@ -98,6 +98,7 @@ impl Icims {
             package: package.map_or(Package::Linked, |p| Package::Key(p.to_string())),
             resend: kind == Kind::Trigger { resend: true },
             return_url: ev.return_url.clone().filter(|_| kind == Kind::ApplicationComplete),
+            round: None,
         };
         let placed = self
             .shared
