@@ -23,7 +23,7 @@ pub enum AdminCommand {
     /// iCIMS connections: create, show, list, set-triggers, rotate-inbound, test.
     #[command(subcommand)]
     Icims(crate::admin_icims::IcimsCommand),
-    /// Greenhouse connections: create (issues the key), rotate-key, show.
+    /// Greenhouse connections: create (issues the key), rotate-key, show, parked, retry-writeback.
     #[command(subcommand)]
     Greenhouse(crate::admin_greenhouse::GreenhouseCommand),
     /// Partners of the partner API: register, review, promote, suspend, rotate.

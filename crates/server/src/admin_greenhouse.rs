@@ -1,4 +1,4 @@
-//! `shortlist admin greenhouse create|rotate-key|show`: connect an organisation to Greenhouse and
+//! `shortlist admin greenhouse create|rotate-key|show|parked|retry-writeback`: connect an organisation to Greenhouse and
 //! print the key and the four URLs to give Greenhouse (the key is shown only then).
 
 use crate::App;
@@ -14,6 +14,10 @@ pub enum GreenhouseCommand {
     RotateKey(OrgArgs),
     /// The connection and the URLs to give Greenhouse.
     Show(OrgArgs),
+    /// Write-backs an ATS refused, with its message (all organisations unless --org).
+    Parked(crate::admin_writeback::ParkedArgs),
+    /// Send an invitation's parked write-backs again.
+    RetryWriteback(crate::admin_writeback::RetryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +95,8 @@ pub async fn run(app: &App, c: GreenhouseCommand) -> anyhow::Result<()> {
             println!("connection {} (daily budget {})", conn.id, conn.daily_budget);
             print_urls(app);
         }
+        GreenhouseCommand::Parked(a) => crate::admin_writeback::parked(app, a).await?,
+        GreenhouseCommand::RetryWriteback(a) => crate::admin_writeback::retry(app, a).await?,
     }
     Ok(())
 }

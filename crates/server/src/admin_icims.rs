@@ -37,9 +37,9 @@ pub enum IcimsCommand {
         inbound_auth: Option<String>,
     },
     /// Write-backs iCIMS refused (4xx), with its message; they wait for `retry-writeback`.
-    Parked(crate::admin_icims_writeback::ParkedArgs),
+    Parked(crate::admin_writeback::ParkedArgs),
     /// Send a parked write-back again, once the cause is fixed in iCIMS.
-    RetryWriteback(crate::admin_icims_writeback::RetryArgs),
+    RetryWriteback(crate::admin_writeback::RetryArgs),
     /// Read one job from iCIMS with the stored credentials and say what is wrong, if anything.
     Test {
         #[arg(long)]
@@ -252,8 +252,8 @@ pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
                 .map_err(app_err)?;
             print_inbound(app, &creds.kind, &creds.user, &creds.secret);
         }
-        IcimsCommand::Parked(a) => crate::admin_icims_writeback::parked(app, a).await?,
-        IcimsCommand::RetryWriteback(a) => crate::admin_icims_writeback::retry(app, a).await?,
+        IcimsCommand::Parked(a) => crate::admin_writeback::parked(app, a).await?,
+        IcimsCommand::RetryWriteback(a) => crate::admin_writeback::retry(app, a).await?,
         IcimsCommand::Test { org, job_id } => {
             let c = connection(app, &org).await?;
             let r = app.icims.test_connection(&c, &job_id).await.map_err(app_err)?;

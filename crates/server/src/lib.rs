@@ -4,8 +4,8 @@
 pub mod admin;
 pub mod admin_greenhouse;
 pub mod admin_icims;
-pub mod admin_icims_writeback;
 pub mod admin_partner;
+pub mod admin_writeback;
 pub mod app;
 pub mod config;
 pub mod demo;

@@ -410,3 +410,87 @@ async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_inte
     assert_eq!(invitations(&app, &api).await, 1);
     assert_eq!(mails_to(&email, 1, WAIT).await.len(), 1, "one invitation e-mail in all");
 }
+
+#[tokio::test]
+async fn a_refused_patch_is_parked_shown_and_retried_from_the_integrations_page() {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    api.template(
+        TEST,
+        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
+    )
+    .await;
+    let (s, _) = api
+        .put(
+            "/review-settings",
+            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let gh = sim(&app, &connect(&app, &api).await).await;
+    let email = api_common::candidate_email("ida");
+    let sent = gh
+        .send_test(gh.add_candidate("Ida", "Rhodes", Some(&email)), TEST)
+        .await;
+    let instance = sent.instance.unwrap();
+    gh.fail_next_patches(1, 422);
+    let link = link_in_mail(&app, &email).await;
+    let c = client();
+    for (step, form) in [
+        ("consent", vec![("consent", "yes")]),
+        ("q/q1", vec![("text", "x")]),
+        ("complete", vec![]),
+    ] {
+        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}");
+    }
+    // Parked, not retried: the admin is told in Greenhouse's words, the page lists it.
+    let mail = mails_to(&api.email, 1, WAIT).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.contains("Greenhouse refused a write-back") && m.contains("422")),
+        "{mail:?}"
+    );
+    let page = api
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"parked\"") && page.contains("Greenhouse answered 422"),
+        "{page}"
+    );
+    assert!(gh.instance(instance).unwrap().result.is_none());
+    let patches = gh.requests().into_iter().filter(|r| r.method == "PATCH").count();
+    assert_eq!(patches, 1, "a 4xx is not retried by itself");
+
+    // The admin retries from the page; the result arrives.
+    let form = [("csrf", csrf_in(&page))];
+    let r = api
+        .c
+        .post(app.url(&format!(
+            "/settings/integrations/parked/{}/retry",
+            sent.partner_interview_id.unwrap()
+        )))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let shown = eventually(WAIT, || async { gh.instance(instance).and_then(|i| i.result) }).await;
+    assert!(shown.is_some(), "{:?}", gh.instance(instance));
+    let page = api
+        .c
+        .get(app.url("/settings/integrations"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"no-parked\""), "{page}");
+}

@@ -39,6 +39,17 @@ struct IntegrationsPage {
     is_admin: bool,
     notice: Option<String>,
     kinds: Vec<KindLine>,
+    parked: Vec<ParkedLine>,
+}
+
+/// A write-back an ATS refused, waiting for an admin.
+pub struct ParkedLine {
+    pub ats: String,
+    pub invitation_id: String,
+    pub external_ref: String,
+    pub status: String,
+    pub message: String,
+    pub at: String,
 }
 
 pub async fn show(
@@ -47,6 +58,26 @@ pub async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let conns = s.ats.org_connections(&a.org_id).await?;
+    let label_of = |connection: &str| {
+        conns
+            .iter()
+            .find(|c| c.id.as_str() == connection)
+            .and_then(|c| s.ats_registry.get(&c.kind))
+            .map_or_else(|| "ATS".to_string(), |k| k.label().to_string())
+    };
+    let parked = shortlist_store::ats_writeback::parked(&s.db, Some(&a.org_id))
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|r| ParkedLine {
+            ats: label_of(&r.connection_id),
+            invitation_id: r.invitation_id,
+            external_ref: r.external_ref,
+            status: r.parked_kind.unwrap_or_default(),
+            message: r.parked_error.unwrap_or_default(),
+            at: when_opt(r.parked_at),
+        })
+        .collect();
     let mut kinds = vec![];
     for c in s.ats_registry.all() {
         let conn = conns.iter().find(|x| x.kind == c.kind());
@@ -80,6 +111,7 @@ pub async fn show(
             is_admin: a.role == Role::Admin,
             notice: notice_text(q.notice.as_deref()),
             kinds,
+            parked,
         },
     ))
 }
@@ -252,4 +284,28 @@ pub async fn set_dedup(
     };
     s.ats.set_dedup(&conn, policy).await?;
     Ok(see_other("/settings/integrations?notice=saved"))
+}
+
+/// Sends an invitation's parked write-backs again, once the cause is fixed in the ATS.
+pub async fn retry(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&u, &f.csrf)?;
+    if a.role != Role::Admin {
+        return Err(PageError(AppError::Forbidden(
+            "only administrators retry write-backs".into(),
+        )));
+    }
+    let inv = shortlist_domain::InvitationId::parse(&id).map_err(|_| AppError::NotFound)?;
+    if !shortlist_app::connectors::writeback::retry_parked(&s.db, &a.org_id, &inv)
+        .await
+        .map_err(AppError::from)?
+    {
+        return Err(PageError(AppError::NotFound));
+    }
+    s.wake.notify_one();
+    Ok(see_other("/settings/integrations?notice=retrying"))
 }

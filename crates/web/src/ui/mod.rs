@@ -78,6 +78,7 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/integrations", get(integrations::show))
         .route("/settings/integrations/{kind}/dedup", post(integrations::set_dedup))
+        .route("/settings/integrations/parked/{id}/retry", post(integrations::retry))
         .route("/settings/greenhouse", get(integrations::greenhouse))
         .route("/settings/greenhouse/key", post(integrations::issue_key))
         .route("/settings/icims", get(icims::show).post(icims::create))

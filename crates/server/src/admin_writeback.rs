@@ -1,5 +1,6 @@
-//! `shortlist admin icims parked|retry-writeback`: the write-backs iCIMS refused (its message
-//! included), and putting one back in the queue once the cause is fixed on the iCIMS side.
+//! `shortlist admin icims|greenhouse parked|retry-writeback`: the write-backs an ATS refused (its
+//! message included), and putting them back in the queue once the cause is fixed on its side.
+//! Shared by every connector: the runner and its parking are.
 
 use crate::App;
 use anyhow::Context;
@@ -39,12 +40,12 @@ pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
     };
     let rows = store::parked(&app.db, org.as_ref()).await?;
     if rows.is_empty() {
-        println!("no parked iCIMS write-backs");
+        println!("no parked write-backs");
         return Ok(());
     }
     for r in rows {
         println!(
-            "{}  org {}  workflow {}  status {}  parked {}\n    {}",
+            "{}  org {}  ATS reference {}  status {}  parked {}\n    {}",
             r.invitation_id,
             r.org_id,
             r.external_ref,
@@ -66,6 +67,6 @@ pub async fn retry(app: &App, a: RetryArgs) -> anyhow::Result<()> {
         app.wake.notify_one();
         Ok(())
     } else {
-        anyhow::bail!("{} has no parked iCIMS write-back in '{}'", a.invitation, a.org)
+        anyhow::bail!("{} has no parked write-back in '{}'", a.invitation, a.org)
     }
 }
