@@ -206,14 +206,14 @@ pub async fn point_invitation_ref(
 
 /// The invitation an ATS id names now (exact connection), for a replayed order.
 pub async fn invitation_for_ref(
-    tx: &mut Tx,
+    db: &Db,
     org: &OrgId,
     r: &crate::positions::ExternalRef,
 ) -> Result<Option<String>, sqlx::Error> {
     let sql = "SELECT entity_id FROM external_refs WHERE org_id = $1 AND entity = 'invitation' AND ats_kind = $2 \
                AND connection_id = $3 AND external_id = $4";
-    let row: Option<(String,)> = on_tx!(tx, c => sqlx::query_as(sql).bind(org.as_str()).bind(&r.ats_kind)
-        .bind(&r.connection_id).bind(&r.external_id).fetch_optional(c).await)?;
+    let row: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(&r.ats_kind)
+        .bind(&r.connection_id).bind(&r.external_id).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))
 }
 

@@ -141,7 +141,23 @@ impl Shared {
     /// Places `order` for `conn`. One transaction holds the new position (if the job is new), the
     /// template link, the candidate, the invitation, its references, its e-mail and timers.
     pub async fn place(&self, conn: &AtsConnection, order: &Order, dedup: Dedup) -> Result<Placed, OrderError> {
-        let _slot = self.db_slot().await?;
+        // Concurrent first orders for one new job race on its reference; the losers start over
+        // (after the winner committed, they find its position). The slot is held per attempt, so
+        // a loser never waits for a slot while holding one.
+        for _ in 0..3 {
+            let _slot = self.db_slot().await?;
+            if let Some(placed) = self.try_place(conn, order, dedup).await? {
+                return Ok(placed);
+            }
+        }
+        Err(OrderError::App(AppError::Internal(anyhow::anyhow!(
+            "the position for job {} could not be made; try again",
+            order.job_id
+        ))))
+    }
+
+    /// One attempt; `None` when another order created the job's position meanwhile.
+    async fn try_place(&self, conn: &AtsConnection, order: &Order, dedup: Dedup) -> Result<Option<Placed>, OrderError> {
         let org = &conn.org_id;
         let app_ref = conn.reference(&order.application_ref);
         // A resend asks for the link again and a later round is a new interview on purpose, so
@@ -152,7 +168,7 @@ impl Shared {
             && !later_round
             && let Some(view) = self.replayed(conn, &app_ref).await?
         {
-            return Ok(Placed::Replayed(view));
+            return Ok(Some(Placed::Replayed(view)));
         }
         let job_ref = conn.reference(&order.job_id);
         let position = match positions::find_by_external(&self.db, org, "position", &job_ref).await? {
@@ -182,7 +198,7 @@ impl Shared {
                             Some(p) => p,
                             None => self.position_for(conn, order).await?,
                         };
-                        return Ok(Placed::NoPackage(pos));
+                        return Ok(Some(Placed::NoPackage(pos)));
                     }
                 }
             }
@@ -228,8 +244,7 @@ impl Shared {
                 let id = positions::create(&mut tx, org, &title, &conn.observer_user_id).await?;
                 if !positions::add_external_ref(&mut tx, org, "position", id.as_str(), &job_ref).await? {
                     // Another order for the same new job won the race: use its position.
-                    drop(tx);
-                    return Box::pin(self.place(conn, order, dedup)).await;
+                    return Ok(None);
                 }
                 id
             }
@@ -249,12 +264,12 @@ impl Shared {
         }
         ats::touch_inbound(&mut tx, org, conn.id.as_str()).await?;
         tx.commit().await?;
-        Ok(match self.recruiting.outcome(org, done).await? {
+        Ok(Some(match self.recruiting.outcome(org, done).await? {
             InviteOutcome::Created { invitation, .. } => Placed::Created(invitation),
             InviteOutcome::Resent { invitation, .. } => Placed::Resent(invitation),
             InviteOutcome::Duplicate { existing } if dedup.replays() => Placed::Replayed(existing),
             InviteOutcome::Duplicate { existing } => Placed::Duplicate(existing),
-        })
+        }))
     }
 
     /// The invitation this application reference already names, if any.
@@ -263,10 +278,9 @@ impl Shared {
         conn: &AtsConnection,
         app_ref: &shortlist_store::positions::ExternalRef,
     ) -> Result<Option<InvitationView>, OrderError> {
-        let mut tx = self.db.begin().await?;
-        let found = ats::invitation_for_ref(&mut tx, &conn.org_id, app_ref).await?;
-        tx.commit().await?;
-        let Some(id) = found else { return Ok(None) };
+        let Some(id) = ats::invitation_for_ref(&self.db, &conn.org_id, app_ref).await? else {
+            return Ok(None);
+        };
         let id = InvitationId::parse(&id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         Ok(self
             .recruiting

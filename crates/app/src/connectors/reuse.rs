@@ -41,6 +41,7 @@ impl Shared {
 
     /// Answers `order` with the completed invitation `done`, in one transaction: the job's
     /// position and template link, the new references, a history line, and the write-back.
+    /// `None` when another order created the job's position meanwhile (the caller starts over).
     pub(super) async fn reuse(
         &self,
         conn: &AtsConnection,
@@ -48,7 +49,7 @@ impl Shared {
         position: Option<PositionId>,
         template: &TemplateId,
         done: InvitationRow,
-    ) -> Result<Placed, OrderError> {
+    ) -> Result<Option<Placed>, OrderError> {
         let org = &conn.org_id;
         let who = conn.actor();
         let id = InvitationId::parse(&done.id).map_err(|e| internal(e.0))?;
@@ -63,9 +64,7 @@ impl Shared {
                 let p = positions::create(&mut tx, org, &title, &conn.observer_user_id).await?;
                 if !positions::add_external_ref(&mut tx, org, "position", p.as_str(), &job_ref).await? {
                     // Another order for the same new job made its position first: start over.
-                    drop(tx);
-                    return Box::pin(self.place(conn, order, conn.dedup.unwrap_or(super::Dedup::Reuse { days: 30 })))
-                        .await;
+                    return Ok(None);
                 }
                 p
             }
@@ -99,6 +98,6 @@ impl Shared {
         ats::touch_inbound(&mut tx, org, conn.id.as_str()).await?;
         tx.commit().await?;
         let (view, _) = self.recruiting.invitation(&who, &id).await?;
-        Ok(Placed::Reused(view))
+        Ok(Some(Placed::Reused(view)))
     }
 }
