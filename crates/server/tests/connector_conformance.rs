@@ -66,6 +66,11 @@ async fn duplicate<D: Driver>() {
                 words.contains("Dupont") && words.contains("already invited") && words.contains(&today),
                 "{words}"
             );
+            let earlier = invitation_id(&app, &api).await;
+            assert!(
+                again.body.contains(earlier.as_str()),
+                "names the earlier invitation: {again:?}"
+            );
         }
         Dedup::Replay => {
             assert_eq!(again.status, 200, "{again:?}");
@@ -157,7 +162,9 @@ async fn refusal_parked_and_shown<D: Driver>() {
     }
     let db = &app.app.db;
     let parked = eventually(WAIT, || async {
-        let rows = shortlist_store::ats_writeback::parked(db, Some(&api.org)).await.unwrap();
+        let rows = shortlist_store::ats_writeback::parked(db, Some(&api.org))
+            .await
+            .unwrap();
         (!rows.is_empty()).then_some(rows)
     })
     .await
@@ -214,7 +221,8 @@ async fn budget_respected<D: Driver>() {
     let waiting = eventually(WAIT, || async {
         let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
         // The start of a later UTC day (robust when the test runs around midnight).
-        let at_midnight = |t: chrono::DateTime<chrono::Utc>| t > chrono::Utc::now() && t.time() == chrono::NaiveTime::MIN;
+        let at_midnight =
+            |t: chrono::DateTime<chrono::Utc>| t > chrono::Utc::now() && t.time() == chrono::NaiveTime::MIN;
         queued
             .into_iter()
             .find(|j| j.kind == writeback::WRITEBACK_KIND && at_midnight(j.run_at))

@@ -168,8 +168,7 @@ impl Driver for Icims {
     }
 
     fn fail_next_writes(&self, n: usize, status: u16) {
-        self.sim
-            .fail_next("applicantworkflows", &vec![status; n]);
+        self.sim.fail_next("applicantworkflows", &vec![status; n]);
     }
 
     fn refuse_writes(&self, on: bool) {
