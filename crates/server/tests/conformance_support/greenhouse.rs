@@ -43,8 +43,6 @@ impl Driver for Greenhouse {
     // The key decides the organisation: another's instance does not exist for it.
     const FOREIGN: u16 = 404;
     const REFUSAL: &'static str = "answered 422";
-    // One PATCH.
-    const FIRST_WRITE_COST: i64 = 1;
     const WRITES_ON_SEND: bool = false;
 
     async fn connect(app: &TestApp, api: &Api, budget: Option<i64>) -> Self {

@@ -68,8 +68,6 @@ impl Driver for Icims {
     const EMAIL_FIELD: &'static str = "{{person.email}}";
     const FOREIGN: u16 = 401;
     const REFUSAL: &'static str = REQUIRED;
-    // Look for our entry, create it, read its id.
-    const FIRST_WRITE_COST: i64 = 3;
     const WRITES_ON_SEND: bool = true;
 
     async fn connect(app: &TestApp, api: &Api, budget: Option<i64>) -> Self {

@@ -57,8 +57,6 @@ pub trait Driver: Sized {
     const FOREIGN: u16;
     /// What the admin e-mail and the parked row quote when the ATS refuses a write.
     const REFUSAL: &'static str;
-    /// Requests the first write-back of an order costs (a budget this small is spent by it).
-    const FIRST_WRITE_COST: i64;
 
     /// Connects the organisation of `api` (an admin, also the observer) to a fresh simulator.
     async fn connect(app: &TestApp, api: &Api, budget: Option<i64>) -> Self;
@@ -174,15 +172,16 @@ pub async fn take_interview(app: &TestApp, email: &str) {
     }
 }
 
-/// Waits until no job runs and no write-back is queued to run soon (a retry's backoff is short;
-/// one waiting for tomorrow's budget is not "soon").
+/// Waits until no job runs and no write-back is queued, retries included, except one waiting
+/// for the next UTC day's budget.
 pub async fn writebacks_settled(app: &TestApp) {
     let db = &app.app.db;
     let done = eventually(WAIT, || async {
-        let soon = chrono::Utc::now() + chrono::Duration::seconds(60);
+        let now = chrono::Utc::now();
+        let tomorrow = |t: chrono::DateTime<chrono::Utc>| t > now && t.time() == chrono::NaiveTime::MIN;
         let queued = shortlist_store::jobs::list_by_state(db, "queued", 1000).await.unwrap();
         let running = shortlist_store::jobs::list_by_state(db, "running", 1000).await.unwrap();
-        let pending = queued.iter().any(|j| j.kind == WRITEBACK_KIND && j.run_at < soon);
+        let pending = queued.iter().any(|j| j.kind == WRITEBACK_KIND && !tomorrow(j.run_at));
         (running.is_empty() && !pending).then_some(())
     })
     .await;
