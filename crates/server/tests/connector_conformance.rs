@@ -183,7 +183,7 @@ async fn refusal_parked_and_shown<D: Driver>() {
 
     d.refuse_writes(false);
     let inv = invitation_id(&app, &api).await;
-    assert!(writeback::retry_parked(db, &api.org, &inv).await.unwrap());
+    d.retry(&app, &api, &inv).await;
     let shown = eventually(WAIT, || async { Some(d.results(&o)).filter(|r| !r.is_empty()) }).await;
     assert_eq!(shown.map(|r| r.len()), Some(1), "the retry delivered it");
     writebacks_settled(&app).await;

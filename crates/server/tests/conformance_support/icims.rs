@@ -6,6 +6,7 @@ use crate::api_common::{Api, candidate_email};
 use crate::common::TestApp;
 use shortlist_app::connectors::Dedup;
 use shortlist_app::connectors::icims::{NewConnectionInput, StatusValues};
+use shortlist_domain::InvitationId;
 use sim::icims::{Auth, EventOutcome, EventTarget, SimConfig, SimHandle, Simulator};
 
 const TRIGGER: &str = "C38356";
@@ -182,6 +183,41 @@ impl Driver for Icims {
                 url: r.assessmenturl.clone(),
             })
             .collect()
+    }
+
+    async fn retry(&self, app: &TestApp, api: &Api, inv: &InvitationId) {
+        // The admin's Retry button beside the parked write-back on Settings → iCIMS.
+        let page = api
+            .c
+            .get(app.url("/settings/icims"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let action = format!("/settings/icims/parked/{}/retry", inv.as_str());
+        let form = &page[page
+            .find(&action)
+            .unwrap_or_else(|| panic!("no Retry for {inv:?}: {page}"))..];
+        let marker = "name=\"csrf\" value=\"";
+        let csrf = form[form.find(marker).unwrap() + marker.len()..]
+            .split('"')
+            .next()
+            .unwrap();
+        let r = api
+            .c
+            .post(app.url(&action))
+            .form(&[("csrf", csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
     }
 
     fn write_requests(&self) -> usize {

@@ -82,6 +82,15 @@ pub trait Driver: Sized {
     /// the invitation's, otherwise the completion's).
     const WRITES_ON_SEND: bool;
     fn results(&self, order: &Ordered) -> Vec<Shown>;
+    /// An admin asks for a parked write-back to be sent again (where the connector's page
+    /// offers it, through the page).
+    async fn retry(&self, app: &TestApp, api: &Api, inv: &InvitationId) {
+        assert!(
+            shortlist_app::connectors::writeback::retry_parked(&app.app.db, &api.org, inv)
+                .await
+                .unwrap()
+        );
+    }
     /// Requests the ATS received on its write path so far.
     fn write_requests(&self) -> usize;
 }
