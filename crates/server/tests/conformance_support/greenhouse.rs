@@ -38,6 +38,7 @@ async fn send(sim: &SimHandle, first: &str, email: Option<&str>) -> SendOutcome 
 
 impl Driver for Greenhouse {
     const LABEL: &'static str = "Greenhouse";
+    const DUPLICATE: u16 = 409;
     const DEDUP: Dedup = Dedup::Replay;
     const EMAIL_FIELD: &'static str = "candidate.email";
     // The key decides the organisation: another's instance does not exist for it.

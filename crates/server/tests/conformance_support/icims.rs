@@ -65,6 +65,7 @@ impl Icims {
 
 impl Driver for Icims {
     const LABEL: &'static str = "iCIMS";
+    const DUPLICATE: u16 = 400;
     const DEDUP: Dedup = Dedup::Reject;
     const EMAIL_FIELD: &'static str = "{{person.email}}";
     const FOREIGN: u16 = 401;

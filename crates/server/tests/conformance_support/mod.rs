@@ -51,6 +51,8 @@ pub trait Driver: Sized {
     const LABEL: &'static str;
     /// What a second order for the same candidate and package does.
     const DEDUP: Dedup;
+    /// The status a refused second order answers (under [`Dedup::Reject`]).
+    const DUPLICATE: u16;
     /// The field a missing e-mail is named by, in the ATS's words.
     const EMAIL_FIELD: &'static str;
     /// What one organisation's credentials get when they reach for another's data.
