@@ -14,6 +14,9 @@ use shortlist_store::invitations::{self as inv, InvitationRow, NewEvent};
 use shortlist_store::jobs as jobq;
 use shortlist_store::{ats, positions};
 
+/// How long after answering a reused order its result is written back.
+const REUSE_WRITE_DELAY_SECS: i64 = 5;
+
 fn internal(e: impl std::fmt::Display) -> OrderError {
     OrderError::App(AppError::Internal(anyhow::anyhow!("{e}")))
 }
@@ -86,7 +89,7 @@ impl Shared {
         };
         inv::add_event(&mut tx, org, &id, &event).await?;
         let unique = format!("ats-reuse/{}/{}/{}", id.as_str(), conn.id, order.application_ref);
-        let job = super::writeback::job_for(
+        let mut job = super::writeback::job_for(
             org,
             &id,
             &app_ref,
@@ -94,6 +97,9 @@ impl Shared {
             done.completed_at.unwrap_or(now),
             unique,
         );
+        // Not before the ATS has our answer to this order: a completion PATCH that arrives while
+        // Greenhouse still waits for send_test's reply names an instance it cannot ask about yet.
+        job.run_at = Some(now + TimeDelta::seconds(REUSE_WRITE_DELAY_SECS));
         jobq::enqueue(&mut tx, &job).await?;
         ats::touch_inbound(&mut tx, org, conn.id.as_str()).await?;
         tx.commit().await?;
