@@ -80,13 +80,28 @@ impl AtsConnection {
         }
     }
 
-    /// False when the connection names the addresses its ATS calls from and `ip` is not one.
+    /// False when the connection names the addresses its ATS calls from and `ip` is not one
+    /// (an IPv4 caller seen through an IPv6 socket counts as its IPv4 address).
     pub fn caller_allowed(&self, ip: Option<std::net::IpAddr>) -> bool {
+        use std::net::IpAddr;
+        let ip = ip.map(|ip| match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        });
         match (&self.caller_allowlist, ip) {
             (None, _) => true,
             (Some(nets), Some(ip)) => nets.iter().any(|n| n.contains(&ip)),
             (Some(_), None) => false,
         }
+    }
+
+    /// Whether `user` and `secret` are this connection's inbound credentials: the user compared
+    /// as is, the secret by its SHA-256 (the only form kept), both in constant time.
+    pub fn inbound_matches(&self, user: &str, secret: &str) -> bool {
+        let (Some(u), Some(h)) = (&self.inbound_user, &self.inbound_secret_hash) else {
+            return false;
+        };
+        crate::tokens::equal(user, u) && crate::tokens::equal(&crate::tokens::hash(secret), h)
     }
 
     /// An external reference of this connection.

@@ -5,7 +5,9 @@
 
 use crate::WebState;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::Extension;
+use std::net::SocketAddr;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -66,10 +68,13 @@ fn from_call(e: CallError) -> Response {
     }
 }
 
+/// The caller's address ([`crate::client_ip`] puts the real client's there behind a proxy).
+type Caller = Option<Extension<ConnectInfo<SocketAddr>>>;
+
 /// The connection the key names, within its request budget.
-async fn authorised(s: &WebState, h: &HeaderMap) -> Result<AtsConnection, Response> {
+async fn authorised(s: &WebState, h: &HeaderMap, caller: Option<std::net::IpAddr>) -> Result<AtsConnection, Response> {
     let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let conn = match s.greenhouse.authenticate(auth).await {
+    let conn = match s.greenhouse.authenticate(auth, caller).await {
         Ok(c) => c,
         Err(AuthError::Denied(why)) => {
             tracing::info!(reason = ?why, "greenhouse call refused");
@@ -95,8 +100,8 @@ async fn authorised(s: &WebState, h: &HeaderMap) -> Result<AtsConnection, Respon
     Ok(conn)
 }
 
-async fn list_tests(State(s): State<WebState>, h: HeaderMap) -> Response {
-    let conn = match authorised(&s, &h).await {
+async fn list_tests(State(s): State<WebState>, ci: Caller, h: HeaderMap) -> Response {
+    let conn = match authorised(&s, &h, ci.map(|c| c.0.0.ip())).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -106,8 +111,8 @@ async fn list_tests(State(s): State<WebState>, h: HeaderMap) -> Response {
     }
 }
 
-async fn send_test(State(s): State<WebState>, h: HeaderMap, body: Bytes) -> Response {
-    let conn = match authorised(&s, &h).await {
+async fn send_test(State(s): State<WebState>, ci: Caller, h: HeaderMap, body: Bytes) -> Response {
+    let conn = match authorised(&s, &h, ci.map(|c| c.0.0.ip())).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -138,8 +143,8 @@ struct StatusQuery {
     partner_interview_id: Option<String>,
 }
 
-async fn test_status(State(s): State<WebState>, h: HeaderMap, q: Query<StatusQuery>) -> Response {
-    let conn = match authorised(&s, &h).await {
+async fn test_status(State(s): State<WebState>, ci: Caller, h: HeaderMap, q: Query<StatusQuery>) -> Response {
+    let conn = match authorised(&s, &h, ci.map(|c| c.0.0.ip())).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -156,8 +161,8 @@ async fn test_status(State(s): State<WebState>, h: HeaderMap, q: Query<StatusQue
     }
 }
 
-async fn response_error(State(s): State<WebState>, h: HeaderMap, body: Bytes) -> Response {
-    let conn = match authorised(&s, &h).await {
+async fn response_error(State(s): State<WebState>, ci: Caller, h: HeaderMap, body: Bytes) -> Response {
+    let conn = match authorised(&s, &h, ci.map(|c| c.0.0.ip())).await {
         Ok(c) => c,
         Err(r) => return r,
     };

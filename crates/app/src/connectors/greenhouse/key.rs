@@ -54,8 +54,13 @@ pub(super) fn basic(key: &str) -> String {
 }
 
 impl Greenhouse {
-    /// The connection whose key the caller presented.
-    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<AtsConnection, AuthError> {
+    /// The connection whose key the caller presented (from an allowed address, when the
+    /// connection names Greenhouse's).
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+        caller: Option<std::net::IpAddr>,
+    ) -> Result<AtsConnection, AuthError> {
         let key = presented(authorization).ok_or(AuthError::Denied(Denied::Missing))?;
         let id = key_id(&key).ok_or(AuthError::Denied(Denied::WrongKey))?;
         let conn = self
@@ -64,8 +69,8 @@ impl Greenhouse {
             .await
             .map_err(AuthError::App)?
             .ok_or(AuthError::Denied(Denied::WrongKey))?;
-        let expected = conn.inbound_secret_hash.as_deref().unwrap_or_default();
-        if !crate::tokens::equal(&crate::tokens::hash(&key), expected) {
+        // The id is the user half, the whole key the secret half.
+        if !conn.inbound_matches(id, &key) || !conn.caller_allowed(caller) {
             return Err(AuthError::Denied(Denied::WrongKey));
         }
         Ok(conn)

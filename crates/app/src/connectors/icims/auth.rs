@@ -73,8 +73,7 @@ impl Denied {
 }
 
 fn secret_matches(conn: &Connection, user: &str, secret: &str) -> bool {
-    crate::tokens::equal(user, &conn.inbound_user)
-        && crate::tokens::equal(&crate::tokens::hash(secret), &conn.inbound_secret_hash)
+    conn.ats.inbound_matches(user, secret)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -103,14 +102,8 @@ impl Icims {
 
     /// Checks the caller of an event against the connection its customer id named.
     pub fn authenticate(&self, conn: &Connection, presented: &Presented, caller: Option<IpAddr>) -> Result<(), Denied> {
-        if let Some(allow) = &conn.caller_allowlist {
-            let ip = caller.map(|ip| match ip {
-                IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-                v4 => v4,
-            });
-            if !ip.is_some_and(|ip| allow.iter().any(|n| n.contains(&ip))) {
-                return Err(Denied::AddressNotAllowed);
-            }
+        if !conn.ats.caller_allowed(caller) {
+            return Err(Denied::AddressNotAllowed);
         }
         match (conn.inbound_auth_kind.as_str(), presented) {
             (_, Presented::Nothing) => Err(Denied::NoCredentials),
