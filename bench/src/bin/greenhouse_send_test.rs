@@ -246,7 +246,7 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
     };
     let ddl = "CREATE TABLE anchor_send_test (id TEXT PRIMARY KEY, url TEXT, test TEXT, email TEXT, \
                first_name TEXT, last_name TEXT)";
-    shortlist_store::on_db!(&anchor_db, p => sqlx::query(ddl).execute(p).await)?;
+    shortlist_store::on_db!(&anchor_db, p => sqlx::query(ddl).execute(p).await.map(drop))?;
     let plain = Router::new().route(PATH, post(anchor_send)).with_state(anchor_db.clone());
     let anchor_url = format!("http://{}{PATH}", harness::serve(plain).await?);
 
