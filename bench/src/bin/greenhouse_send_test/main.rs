@@ -95,6 +95,7 @@ fn body(tag: &str, i: usize) -> serde_json::Value {
         "ours" => 2,
         _ => 3,
     };
+    // (stages.rs gives its step-by-step orders people 40,000,000 + i.)
     let person = side * 10_000_000 + i;
     serde_json::json!({
         "partner_test_id": TEST,
@@ -120,7 +121,11 @@ struct Run {
 
 impl Run {
     fn summary(&self) -> String {
-        let s: Vec<String> = self.statuses.iter().map(|((k, st), n)| format!("{k} {st}: {n}")).collect();
+        let s: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|((k, st), n)| format!("{k} {st}: {n}"))
+            .collect();
         format!("{} ({})", self.lat.summary("orders/s"), s.join(", "))
     }
 }
@@ -128,13 +133,24 @@ impl Run {
 /// Sends the planned orders to `url`, `in_flight` at a time, instance `i` with `keys[i % orgs]`.
 async fn run(url: &str, tag: &'static str, keys: &[String], sends: Vec<Send>, a: &Args) -> anyhow::Result<Run> {
     let client = load::client(a.in_flight)?;
-    let auths: Arc<Vec<String>> = Arc::new(keys.iter().map(|k| format!("Basic {}", STANDARD.encode(format!("{k}:")))).collect());
+    let auths: Arc<Vec<String>> = Arc::new(
+        keys.iter()
+            .map(|k| format!("Basic {}", STANDARD.encode(format!("{k}:"))))
+            .collect(),
+    );
     let fresh = sends.iter().filter(|s| matches!(s, Send::New(_))).count();
     let ids = Arc::new(Mutex::new(vec![None::<String>; fresh]));
     let seen = Arc::new(Mutex::new((BTreeMap::new(), 0usize)));
     let (ids2, seen2, url) = (ids.clone(), seen.clone(), url.to_string());
     let lat = load::closed_loop(sends.len(), a.in_flight, Duration::from_secs(a.max_secs), move |n| {
-        let (client, auths, ids, seen, url, send) = (client.clone(), auths.clone(), ids2.clone(), seen2.clone(), url.clone(), sends[n]);
+        let (client, auths, ids, seen, url, send) = (
+            client.clone(),
+            auths.clone(),
+            ids2.clone(),
+            seen2.clone(),
+            url.clone(),
+            sends[n],
+        );
         async move {
             let (kind, i) = match send {
                 Send::New(i) => ("new", i),
@@ -168,7 +184,11 @@ async fn run(url: &str, tag: &'static str, keys: &[String], sends: Vec<Send>, a:
     })
     .await?;
     let (statuses, mismatched) = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok(Run { lat, statuses, mismatched })
+    Ok(Run {
+        lat,
+        statuses,
+        mismatched,
+    })
 }
 
 /// The anchor's whole work: the body parsed into the same struct, one row in one transaction.
@@ -178,7 +198,8 @@ async fn anchor_send(State(db): State<Db>, body: Bytes) -> Response {
     };
     let c = req.candidate.as_ref();
     let id = format!("{:032x}", rand::random::<u128>());
-    let sql = "INSERT INTO anchor_send_test (id, url, test, email, first_name, last_name) VALUES ($1, $2, $3, $4, $5, $6)";
+    let sql =
+        "INSERT INTO anchor_send_test (id, url, test, email, first_name, last_name) VALUES ($1, $2, $3, $4, $5, $6)";
     let test = req.partner_test_id.map(|t| t.to_string()).unwrap_or_default();
     let written = shortlist_store::on_db!(&db, p => async {
         let mut tx = p.begin().await?;
@@ -204,7 +225,9 @@ async fn anchor_send(State(db): State<Db>, body: Bytes) -> Response {
 async fn connect(bench: &Bench, orders: usize) -> anyhow::Result<Vec<(AtsConnection, String)>> {
     let mut out = vec![];
     for j in 0..orders.div_ceil(PER_ORG).max(1) {
-        let who = bench.admin_org(&format!("Bench {j}"), &format!("bench{j}@example.com"), false).await?;
+        let who = bench
+            .admin_org(&format!("Bench {j}"), &format!("bench{j}@example.com"), false)
+            .await?;
         let uid = who.user_id.clone().context("admin without a user id")?;
         let spec = serde_json::from_value(serde_json::json!({ "name": "Support screening", "questions": [
             { "id": "q1", "kind": "text", "prompt": "Why this job?" }
@@ -247,7 +270,9 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
     let ddl = "CREATE TABLE anchor_send_test (id TEXT PRIMARY KEY, url TEXT, test TEXT, email TEXT, \
                first_name TEXT, last_name TEXT)";
     shortlist_store::on_db!(&anchor_db, p => sqlx::query(ddl).execute(p).await.map(drop))?;
-    let plain = Router::new().route(PATH, post(anchor_send)).with_state(anchor_db.clone());
+    let plain = Router::new()
+        .route(PATH, post(anchor_send))
+        .with_state(anchor_db.clone());
     let anchor_url = format!("http://{}{PATH}", harness::serve(plain).await?);
 
     let (sends, fresh) = plan(args.orders, args.replay_share);
@@ -281,11 +306,19 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let goal = format!(
         "Goal (issue 14): ≥ 0.3× the anchor's throughput and p99 < 50 ms: {}.",
-        if ratio(ours.lat.rate(), anchor.lat.rate()) >= 0.3 && ours.lat.pct(0.99) < 50.0 { "met" } else { "missed" }
+        if ratio(ours.lat.rate(), anchor.lat.rate()) >= 0.3 && ours.lat.pct(0.99) < 50.0 {
+            "met"
+        } else {
+            "missed"
+        }
     );
     let backend = bench.backend.clone();
     shortlist_bench::Comparison {
-        name: if backend == "postgres" { "greenhouse_send_test_postgres" } else { "greenhouse_send_test" },
+        name: if backend == "postgres" {
+            "greenhouse_send_test_postgres"
+        } else {
+            "greenhouse_send_test"
+        },
         unit: "orders/s",
         ours: ours.lat.rate(),
         anchor: anchor.lat.rate(),
@@ -300,7 +333,11 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
             args.orders - fresh,
             args.in_flight,
             conns.len(),
-            if backend == "postgres" { "its own table in the same database" } else { "its own SQLite file" },
+            if backend == "postgres" {
+                "its own table in the same database"
+            } else {
+                "its own SQLite file"
+            },
             harness::build_kind(),
             ours.summary(),
             anchor.summary(),
@@ -318,51 +355,7 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
     ])
 }
 
-mod stages {
-    //! Where the time goes, in process (no HTTP): the key check alone, then `send_test` on
-    //! fresh instances, each at the same concurrency as the HTTP run.
-    use super::*;
-
-    pub async fn measure(app: &shortlist::App, conns: &[(AtsConnection, String)], a: &Args) -> anyhow::Result<String> {
-        let max = Duration::from_secs(a.max_secs);
-        let gh = app.greenhouse.clone();
-        let auths: Arc<Vec<String>> =
-            Arc::new(conns.iter().map(|(_, k)| format!("Basic {}", STANDARD.encode(format!("{k}:")))).collect());
-        let g = gh.clone();
-        let auth = load::closed_loop(a.stage_calls, a.in_flight, max, move |i| {
-            let (g, auths) = (g.clone(), auths.clone());
-            async move {
-                g.authenticate(Some(&auths[i % auths.len()]))
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                Ok(())
-            }
-        })
-        .await?;
-        let conns: Arc<Vec<AtsConnection>> = Arc::new(conns.iter().map(|(c, _)| c.clone()).collect());
-        let direct = load::closed_loop(a.stage_calls, a.in_flight, max, move |i| {
-            let (g, conns) = (gh.clone(), conns.clone());
-            async move {
-                let req: SendTest = serde_json::from_value(body("direct", i))?;
-                g.send_test(&conns[i % conns.len()], &req)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                Ok(())
-            }
-        })
-        .await?;
-        Ok(format!(
-            "Where the time goes ({} calls each, {} in flight, in process, no HTTP): the key check alone \
-             (`authenticate`: connection by key id, SHA-256 of the key) {}; `send_test` alone on new instances \
-             (validation, template lookup, `place`: replay lookup, position and template reads, invite \
-             preparation, the transaction, the answer's reads) {}.",
-            a.stage_calls,
-            a.in_flight,
-            auth.summary("calls/s"),
-            direct.summary("orders/s"),
-        ))
-    }
-}
+mod stages;
 
 mod pg {
     //! A fresh PostgreSQL database for one run, dropped at the end.
@@ -382,7 +375,11 @@ mod pg {
             let mut c = PgConnection::connect(&admin).await?;
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await?;
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            Ok(FreshDb { url: format!("{base}/{name}"), admin, name })
+            Ok(FreshDb {
+                url: format!("{base}/{name}"),
+                admin,
+                name,
+            })
         }
 
         pub async fn drop_db(self) -> anyhow::Result<()> {
