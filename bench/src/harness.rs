@@ -21,8 +21,14 @@ impl Bench {
     /// `shortlist serve --no-worker` plus `extra` serve flags; the benchmark runs a worker itself
     /// where it needs one.
     pub async fn start(extra: &[&str]) -> anyhow::Result<Bench> {
+        Bench::start_on(None, extra).await
+    }
+
+    /// As [`Bench::start`], on `db_url` when given (a benchmark that made its own fresh
+    /// database) instead of BENCH_DATABASE_URL or a temporary SQLite file.
+    pub async fn start_on(db_url: Option<&str>, extra: &[&str]) -> anyhow::Result<Bench> {
         let tmp = tempfile::tempdir()?;
-        let db_url = crate::database_url(&tmp);
+        let db_url = db_url.map_or_else(|| crate::database_url(&tmp), str::to_string);
         let data = tmp.path().display().to_string();
         let mut argv = vec![
             "shortlist",
