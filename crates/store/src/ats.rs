@@ -134,11 +134,11 @@ pub async fn set_inbound(
     Ok(n == 1)
 }
 
-/// When the ATS last placed an order, written in the order's own transaction.
-pub async fn touch_inbound(tx: &mut Tx, org: &OrgId, id: &str) -> Result<(), sqlx::Error> {
+/// When the ATS last called.
+pub async fn touch_inbound(db: &Db, org: &OrgId, id: &str) -> Result<(), sqlx::Error> {
     let sql = "UPDATE ats_connections SET last_inbound_at = $3 WHERE org_id = $1 AND id = $2";
-    on_tx!(tx, c => sqlx::query(sql).bind(org.as_str()).bind(id).bind(crate::now())
-        .execute(c).await.map(|r| r.rows_affected()))?;
+    on_db!(db, p => sqlx::query(sql).bind(org.as_str()).bind(id).bind(crate::now())
+        .execute(p).await.map(|_| ()))?;
     Ok(())
 }
 

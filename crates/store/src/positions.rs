@@ -164,3 +164,19 @@ pub async fn external_refs(
                WHERE org_id = $1 AND entity = $2 AND entity_id = $3 ORDER BY created_at";
     on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(entity).bind(entity_id).fetch_all(p).await)
 }
+
+/// The position an ATS job reference names (exact connection), with what an order checks.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefPosition {
+    pub id: String,
+    pub status: String,
+    pub title: String,
+}
+
+pub async fn for_ref(db: &Db, org: &OrgId, r: &ExternalRef) -> Result<Option<RefPosition>, sqlx::Error> {
+    let sql = "SELECT p.id, p.status, p.title FROM external_refs r JOIN positions p ON p.id = r.entity_id \
+               AND p.org_id = r.org_id WHERE r.org_id = $1 AND r.entity = 'position' AND r.ats_kind = $2 \
+               AND r.connection_id = $3 AND r.external_id = $4";
+    on_db!(db, p => sqlx::query_as(sql).bind(org.as_str()).bind(&r.ats_kind).bind(&r.connection_id)
+        .bind(&r.external_id).fetch_optional(p).await)
+}

@@ -86,7 +86,10 @@ pub enum Package {
 pub struct Order {
     /// The ATS job, made a position (owned by the connection's observer) on first sight.
     pub job_id: String,
+    /// Empty when the ATS names no job: the position is then called "<package name> (<ats>)".
     pub job_title: String,
+    /// How people name the ATS ("Greenhouse"), for such titles.
+    pub ats_label: &'static str,
     /// The person's id in the ATS, kept on the candidate.
     pub person_id: Option<String>,
     pub email: String,
@@ -144,6 +147,7 @@ impl Shared {
         // Concurrent first orders for one new job race on its reference; the losers start over
         // (after the winner committed, they find its position). The slot is held per attempt, so
         // a loser never waits for a slot while holding one.
+        self.note_inbound(conn).await;
         for _ in 0..3 {
             let _slot = self.db_slot().await?;
             if let Some(placed) = self.try_place(conn, order, dedup).await? {
@@ -171,10 +175,13 @@ impl Shared {
             return Ok(Some(Placed::Replayed(view)));
         }
         let job_ref = conn.reference(&order.job_id);
-        let position = match positions::find_by_external(&self.db, org, "position", &job_ref).await? {
-            Some(id) => Some(PositionId::parse(&id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?),
+        // The position with its status in one read: most orders are for a job seen before.
+        let found = positions::for_ref(&self.db, org, &job_ref).await?;
+        let position = match &found {
+            Some(p) => Some(PositionId::parse(&p.id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?),
             None => None,
         };
+        let mut template_row = None;
         let template = match &order.package {
             Package::Key(key) => {
                 let t = templates::find_by_key(&self.db, org, key)
@@ -183,7 +190,9 @@ impl Shared {
                 if t.archived_at.is_some() {
                     return Err(OrderError::ArchivedPackage(key.clone()));
                 }
-                TemplateId::parse(&t.id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
+                let id = TemplateId::parse(&t.id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+                template_row = Some(t);
+                id
             }
             Package::Template(t) => t.clone(),
             Package::Linked => {
@@ -226,21 +235,29 @@ impl Shared {
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             ..InviteRequest::default()
         };
-        let prep = self.recruiting.prepare_invite(&who, &template, &req).await?;
-        if let Some(p) = &position {
-            let row = positions::get(&self.db, org, p).await?.ok_or(AppError::NotFound)?;
-            if row.status != "open" {
-                return Err(OrderError::App(AppError::Conflict {
-                    code: "position_closed",
-                    message: format!("the position for this job ({}) is closed in Shortlist", row.title),
-                }));
-            }
+        if let Some(p) = &found
+            && p.status != "open"
+        {
+            return Err(OrderError::App(AppError::Conflict {
+                code: "position_closed",
+                message: format!("the position for this job ({}) is closed in Shortlist", p.title),
+            }));
         }
+        let template_name = template_row.as_ref().map(|t| t.name.clone());
+        let prep = match template_row {
+            Some(row) => self.recruiting.prepare_invite_with(&who, row, &req).await?,
+            None => self.recruiting.prepare_invite(&who, &template, &req).await?,
+        };
         let mut tx = self.db.begin().await?;
         let pos = match position {
             Some(p) => p,
             None => {
-                let title: String = order.job_title.chars().take(200).collect();
+                // An ATS that names no job (Greenhouse) leaves the title to the package's name.
+                let title = match (order.job_title.trim(), &template_name) {
+                    ("", Some(name)) => format!("{name} ({})", order.ats_label),
+                    (t, _) => t.to_string(),
+                };
+                let title: String = title.chars().take(200).collect();
                 let id = positions::create(&mut tx, org, &title, &conn.observer_user_id).await?;
                 if !positions::add_external_ref(&mut tx, org, "position", id.as_str(), &job_ref).await? {
                     // Another order for the same new job won the race: use its position.
@@ -262,7 +279,6 @@ impl Shared {
             let id = InvitationId::parse(&existing.id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
             ats::point_invitation_ref(&mut tx, org, &id, &app_ref).await?;
         }
-        ats::touch_inbound(&mut tx, org, conn.id.as_str()).await?;
         tx.commit().await?;
         Ok(Some(match self.recruiting.outcome(org, done).await? {
             InviteOutcome::Created { invitation, .. } => Placed::Created(invitation),

@@ -101,7 +101,6 @@ impl Shared {
         // Greenhouse still waits for send_test's reply names an instance it cannot ask about yet.
         job.run_at = Some(now + TimeDelta::seconds(REUSE_WRITE_DELAY_SECS));
         jobq::enqueue(&mut tx, &job).await?;
-        ats::touch_inbound(&mut tx, org, conn.id.as_str()).await?;
         tx.commit().await?;
         let (view, _) = self.recruiting.invitation(&who, &id).await?;
         Ok(Some(Placed::Reused(view)))

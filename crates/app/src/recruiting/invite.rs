@@ -72,7 +72,19 @@ impl Recruiting {
         tpl_id: &TemplateId,
         req: &InviteRequest,
     ) -> Result<Prepared, AppError> {
+        let tpl = not_found(templates::get(&self.db, &who.org_id, tpl_id).await?)?;
+        self.prepare_invite_with(who, tpl, req).await
+    }
+
+    /// [`Self::prepare_invite`] for a template the caller has just read.
+    pub async fn prepare_invite_with(
+        &self,
+        who: &Actor,
+        tpl: templates::TemplateRow,
+        req: &InviteRequest,
+    ) -> Result<Prepared, AppError> {
         who.require_recruiter()?;
+        let tpl_id = TemplateId::parse(&tpl.id).map_err(internal)?;
         let org = &who.org_id;
         let email = Email::parse(&req.email).map_err(|e| AppError::field("email", e.0))?;
         if req.name.len() > 200 {
@@ -88,7 +100,6 @@ impl Recruiting {
             return Err(AppError::field("time_zone", "use an IANA zone such as Europe/Paris"));
         }
         super::metadata::check(&req.metadata)?;
-        let tpl = not_found(templates::get(&self.db, org, tpl_id).await?)?;
         if tpl.archived_at.is_some() {
             return Err(AppError::field("template_id", "the template is archived"));
         }
@@ -110,7 +121,7 @@ impl Recruiting {
         Ok(Prepared {
             email,
             round,
-            template: tpl_id.clone(),
+            template: tpl_id,
             version,
             expires_at: now + TimeDelta::days(days),
             metadata: serde_json::Value::Object(req.metadata.clone()).to_string(),

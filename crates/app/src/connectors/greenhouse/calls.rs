@@ -139,19 +139,11 @@ impl Greenhouse {
                 format!("\"{email}\" is not an e-mail address"),
             ));
         }
-        let name = match templates::find_by_key(&self.shared.db, &conn.org_id, &test).await? {
-            Some(t) => t.name,
-            None => {
-                return Err(invalid(
-                    "partner_test_id",
-                    format!("\"{test}\" is not a test of this account; list_tests names them"),
-                ));
-            }
-        };
         let order = Order {
             // Greenhouse names no job: one position per test.
             job_id: format!("test:{test}"),
-            job_title: format!("{name} (Greenhouse)"),
+            job_title: String::new(),
+            ats_label: "Greenhouse",
             person_id: given(&c.greenhouse_profile_url).and_then(person_id),
             email,
             name: format!("{first} {last}").trim().to_string(),

@@ -51,6 +51,7 @@ impl Icims {
         let order = Order {
             job_id,
             job_title: position.title,
+            ats_label: "iCIMS",
             person_id: Some(person_id.to_string()),
             email: check_email(&person)?,
             name: person.full_name(),

@@ -90,6 +90,7 @@ impl Icims {
         let order = Order {
             job_id,
             job_title: title,
+            ats_label: "iCIMS",
             person_id: Some(person_id.clone()),
             email,
             name: person.full_name(),
