@@ -8,10 +8,10 @@
 //! Afterwards, where the time goes: the key check alone and `send_test` called in process
 //! (no HTTP). Bounded: N orders per side (default 5,000), a time limit per side, 127.0.0.1 only.
 //!
-//! The connector limits each connection to 20 calls/s with a burst of 100 (a Greenhouse account
-//! sends one recruiter click at a time), so the orders are spread round-robin over enough
-//! organisations, each with its own connection and key, that none is refused: what is measured
-//! is the work per call, as on a server hosting many customers.
+//! Every connection may make 200 calls/s with a burst of 2,000 (crates/web/src/connectors), so
+//! the orders are spread round-robin over enough organisations, each with its own connection and
+//! key, that none is refused: what is measured is the work per call, as on a server hosting
+//! several customers.
 
 use anyhow::Context;
 use axum::Router;
@@ -34,8 +34,8 @@ use std::time::Duration;
 
 const PATH: &str = "/connectors/greenhouse/send_test";
 const TEST: &str = "support-video";
-/// Calls per organisation, below the connector's burst of 100 so no call is refused (429).
-const PER_ORG: usize = 90;
+/// Calls per organisation, below the inbound burst of 2,000 so no call is refused (429).
+const PER_ORG: usize = 1_800;
 /// A replay re-sends an instance at least this many orders back, so the original was answered.
 const REPLAY_GAP: usize = 128;
 
@@ -326,7 +326,7 @@ async fn measure(args: &Args, db_url: Option<&str>, machine: &str) -> anyhow::Re
         detail: format!(
             "{} send_test calls per side ({} replays of an earlier instance), {} in flight, one reqwest client over \
              loopback, HTTP Basic with the organisation key; spread round-robin over {} organisations (≤ {PER_ORG} \
-             calls each, under the connector's burst of 100 per connection). Backend {backend} (anchor: {}), job \
+             calls each, under the inbound burst of 2,000 per connection). Backend {backend} (anchor: {}), job \
              worker off, {} build; client and servers share the cores. Shortlist: {}. Anchor: {}. {sanity} {goal}\n\n\
              {stages}\n\nMachine at the start: {machine}.",
             args.orders,

@@ -1,9 +1,9 @@
 //! Where the time goes, in process (no HTTP): the key check alone and `send_test` alone at the
 //! HTTP run's concurrency; then `place`'s work for a new order replayed step by step with the
 //! app's and store's public calls, at the 4 orders `place` lets in at once, timing its three
-//! parts: the reads before the transaction (replay lookup, position, template, invite
-//! preparation, position check), the transaction (template link, candidate, invitation, its
-//! references, event, e-mail job and timers, inbound stamp) and the answer's read.
+//! parts: the reads before the transaction (replay lookup, position with its status, template,
+//! invite preparation), the transaction (template link, candidate, invitation, its references,
+//! event, e-mail job and timers) and the answer's read.
 
 use super::{Args, SendTest, TEST, body};
 use anyhow::Context;
@@ -37,7 +37,7 @@ pub async fn measure(app: &shortlist::App, conns: &[(AtsConnection, String)], a:
     let auth = load::closed_loop(a.stage_calls, a.in_flight, max, move |i| {
         let (g, auths) = (g.clone(), auths.clone());
         async move {
-            g.authenticate(Some(&auths[i % auths.len()])).await.map_err(err)?;
+            g.authenticate(Some(&auths[i % auths.len()]), None).await.map_err(err)?;
             Ok(())
         }
     })
@@ -60,10 +60,10 @@ pub async fn measure(app: &shortlist::App, conns: &[(AtsConnection, String)], a:
     Ok(format!(
         "Where the time goes ({} calls each, in process, no HTTP). At {} in flight: the key check alone \
          (`authenticate`: connection by key id, SHA-256 of the key) {}; `send_test` alone on new instances {}. \
-         `place`'s work for a new order, step by step: the reads before the transaction (replay lookup in its \
-         own transaction, position, template, template again with its version and the organisation's \
-         settings, position check), the transaction (template link, candidate and its reference, invitation, \
-         event, instance reference, e-mail job, timers, inbound stamp) and the answer's read. {} {}",
+         `place`'s work for a new order, step by step: the reads before the transaction (replay lookup, \
+         position with its status, template, its version and the organisation's settings), the transaction \
+         (template link, candidate and its reference, invitation, event, instance reference, e-mail job, \
+         timers) and the answer's read. {} {}",
         a.stage_calls,
         a.in_flight,
         auth.summary("calls/s"),
@@ -143,12 +143,12 @@ async fn place_parts(
             let (c, org) = (&t.conn, &t.conn.org_id);
             let t0 = Instant::now();
             let app_ref = c.reference(&format!("https://harvest.greenhouse.io/v1/partner/parts/instances/{i}"));
-            let mut tx = db.begin().await?;
-            let found = ats::invitation_for_ref(&mut tx, org, &app_ref).await?;
-            tx.commit().await?;
+            let found = ats::invitation_for_ref(&db, org, &app_ref).await?;
             anyhow::ensure!(found.is_none(), "instance {i} is not new");
-            positions::find_by_external(&db, org, "position", &c.reference(&format!("test:{TEST}"))).await?;
-            templates::find_by_key(&db, org, TEST).await?;
+            positions::for_ref(&db, org, &c.reference(&format!("test:{TEST}"))).await?;
+            let tpl_row = templates::find_by_key(&db, org, TEST)
+                .await?
+                .context("the bench template is missing")?;
             let req = InviteRequest {
                 email: format!("parts-{i}@example.com"),
                 name: format!("Cand{i} Bench"),
@@ -159,8 +159,7 @@ async fn place_parts(
                 ..InviteRequest::default()
             };
             let who = c.actor();
-            let prep = rec.prepare_invite(&who, &t.tpl, &req).await.map_err(err)?;
-            positions::get(&db, org, &t.pos).await?;
+            let prep = rec.prepare_invite_with(&who, tpl_row, &req).await.map_err(err)?;
             let t1 = Instant::now();
             let mut tx = db.begin().await?;
             positions::link_template(&mut tx, org, &t.pos, &t.tpl).await?;
@@ -168,7 +167,6 @@ async fn place_parts(
                 .insert_invitation(&mut tx, &who, &t.pos, &req, &prep)
                 .await
                 .map_err(err)?;
-            ats::touch_inbound(&mut tx, org, c.id.as_str()).await?;
             tx.commit().await?;
             let t2 = Instant::now();
             rec.outcome(org, done).await.map_err(err)?;

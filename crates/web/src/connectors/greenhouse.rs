@@ -4,10 +4,9 @@
 //! Errors answer `{"message": …, "errors": [{"field": …, "message": …}]}`.
 
 use crate::WebState;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::Extension;
-use std::net::SocketAddr;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +16,7 @@ use serde_json::{Value, json};
 use shortlist_app::AppError;
 use shortlist_app::connectors::AtsConnection;
 use shortlist_app::connectors::greenhouse::{AuthError, CallError, SendTest};
+use std::net::SocketAddr;
 
 /// A send_test body is a few hundred bytes.
 const MAX_BODY: usize = 64 * 1024;
