@@ -9,7 +9,7 @@
 mod api_common;
 mod common;
 
-use api_common::{Api, decode_qp, sign_in};
+use api_common::{Api, sign_in};
 use common::{TestApp, client, eventually, mails_to};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -56,16 +56,6 @@ async fn invitations(app: &TestApp, api: &Api) -> i64 {
     let (n,): (i64,) =
         shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
     n
-}
-
-async fn link_in_mail(app: &TestApp, email: &str) -> String {
-    let mail = decode_qp(&mails_to(email, 1, WAIT).await[0]);
-    let at = mail.find("/i/").expect("a candidate link in the e-mail");
-    let token: String = mail[at + 3..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    app.url(&format!("/i/{token}"))
 }
 
 #[tokio::test]
@@ -123,16 +113,7 @@ async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
 
     // The candidate takes the interview from the e-mail link; two PATCHes fail with 503 first.
     gh.fail_next_patches(2, 503);
-    let link = link_in_mail(&app, &email).await;
-    let c = client();
-    for (step, form) in [
-        ("consent", vec![("consent", "yes")]),
-        ("q/q1", vec![("text", "Clear words.")]),
-        ("complete", vec![]),
-    ] {
-        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
-    }
+    api_common::complete_text_interview(&app, &email, "Clear words.").await;
     let shown = eventually(WAIT, || async { gh.instance(instance).and_then(|i| i.result) }).await;
     let shown = shown.unwrap_or_else(|| panic!("no result shown: {:?}", gh.instance(instance)));
     assert!(
@@ -375,16 +356,7 @@ async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_inte
     let first_app = gh.add_candidate("Mae", "Jemison", Some(&email));
     let first = gh.send_test(first_app, TEST).await;
     let id = first.partner_interview_id.clone().unwrap();
-    let link = link_in_mail(&app, &email).await;
-    let c = client();
-    for (step, form) in [
-        ("consent", vec![("consent", "yes")]),
-        ("q/q1", vec![("text", "Once is enough.")]),
-        ("complete", vec![]),
-    ] {
-        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}");
-    }
+    api_common::complete_text_interview(&app, &email, "Clear words.").await;
     let shown = eventually(WAIT, || async {
         gh.instance(first.instance.unwrap()).and_then(|i| i.result)
     })
@@ -434,16 +406,7 @@ async fn a_refused_patch_is_parked_shown_and_retried_from_the_integrations_page(
         .await;
     let instance = sent.instance.unwrap();
     gh.fail_next_patches(1, 422);
-    let link = link_in_mail(&app, &email).await;
-    let c = client();
-    for (step, form) in [
-        ("consent", vec![("consent", "yes")]),
-        ("q/q1", vec![("text", "x")]),
-        ("complete", vec![]),
-    ] {
-        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}");
-    }
+    api_common::complete_text_interview(&app, &email, "Clear words.").await;
     // Parked, not retried: the admin is told in Greenhouse's words, the page lists it.
     // (The admin also gets the "completed" notice; wait for the parked one among them.)
     let parked = eventually(WAIT, || async {

@@ -208,3 +208,25 @@ pub fn header(eml: &str, name: &str) -> Option<String> {
     }
     None
 }
+
+/// The candidate's side of a one-text-question interview, as their browser posts it: the link
+/// from the (first) invitation e-mail to `email`, consent, the answer, complete.
+pub async fn complete_text_interview(app: &TestApp, email: &str, answer: &str) {
+    let wait = std::time::Duration::from_secs(40);
+    let mail = decode_qp(&crate::common::mails_to(email, 1, wait).await[0]);
+    let at = mail.find("/i/").expect("a candidate link in the e-mail");
+    let token: String = mail[at + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let link = app.url(&format!("/i/{token}"));
+    let c = crate::common::client();
+    for (step, form) in [
+        ("consent", vec![("consent", "yes")]),
+        ("q/q1", vec![("text", answer)]),
+        ("complete", vec![]),
+    ] {
+        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
+    }
+}

@@ -8,8 +8,7 @@ pub mod greenhouse;
 pub mod icims;
 
 use crate::api_common::{Api, decode_qp};
-use crate::common::{TestApp, client, eventually, mails_to};
-use reqwest::StatusCode;
+use crate::common::{TestApp, eventually, mails_to};
 use serde_json::json;
 use shortlist_app::connectors::{Dedup, writeback::WRITEBACK_KIND};
 use shortlist_domain::{InvitationId, UserId};
@@ -165,22 +164,7 @@ pub async fn admin_mails(app: &TestApp, api: &Api, words: &str) -> Vec<String> {
 
 /// The candidate takes the interview from the link in their e-mail: consent, one answer, done.
 pub async fn take_interview(app: &TestApp, email: &str) {
-    let mail = decode_qp(&mails_to(email, 1, WAIT).await[0]);
-    let at = mail.find("/i/").expect("a candidate link in the e-mail");
-    let token: String = mail[at + 3..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    let link = app.url(&format!("/i/{token}"));
-    let c = client();
-    for (step, form) in [
-        ("consent", vec![("consent", "yes")]),
-        ("q/q1", vec![("text", "Clear words.")]),
-        ("complete", vec![]),
-    ] {
-        let r = c.post(format!("{link}/{step}")).form(&form).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
-    }
+    crate::api_common::complete_text_interview(app, email, "Clear words.").await;
 }
 
 /// Waits until no job runs and no write-back is queued, retries included, except one waiting
