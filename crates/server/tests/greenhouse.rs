@@ -58,6 +58,32 @@ async fn invitations(app: &TestApp, api: &Api) -> i64 {
     n
 }
 
+/// A server, a signed-in admin whose organisation has the one-question text template `TEST`,
+/// interview links that open without an account when `public` (Greenhouse shows a result only
+/// behind a public URL), and a Greenhouse connection; returns its key.
+async fn connected(public: bool) -> (TestApp, Api, String) {
+    let app = app().await;
+    let api = sign_in(&app, Role::Admin).await;
+    let spec = json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]});
+    api.template(TEST, spec).await;
+    if public {
+        let (s, _) = api
+            .put(
+                "/review-settings",
+                json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let key = connect(&app, &api).await;
+    (app, api, key)
+}
+
+/// A signed-in page's HTML.
+async fn html(app: &TestApp, who: &Api, path: &str) -> String {
+    who.c.get(app.url(path)).send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
     let app = app().await;
@@ -67,15 +93,7 @@ async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
     let key = connect(&app, &api).await;
     assert!(key.len() <= 128);
     // Greenhouse shows a result only behind a public URL; the page says so until links open.
-    let page = api
-        .c
-        .get(app.url("/settings/greenhouse"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &api, "/settings/greenhouse").await;
     assert!(page.contains("id=\"links-private\""), "{page}");
     assert!(page.contains("/connectors/greenhouse/send_test"), "{page}");
     let (s, _) = api
@@ -152,29 +170,14 @@ async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
     assert!(gh.response_errors().is_empty(), "{:?}", gh.response_errors());
 
     // Integrations shows the connection with its last event and write-back.
-    let page = api
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &api, "/settings/integrations").await;
     assert!(page.contains("Greenhouse"), "{page}");
     assert_eq!(page.matches("Not connected").count(), 1, "iCIMS only: {page}");
 }
 
 #[tokio::test]
 async fn wrong_keys_missing_emails_and_other_organisations_are_refused() {
-    let app = app().await;
-    let api = sign_in(&app, Role::Admin).await;
-    api.template(
-        TEST,
-        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
-    )
-    .await;
-    let key = connect(&app, &api).await;
+    let (app, api, key) = connected(false).await;
 
     // A key that is not ours: 401 in Greenhouse's error shape.
     let stranger = sim(&app, "ghk_0123456789abcdef_not-a-real-key").await;
@@ -227,14 +230,7 @@ fn csrf_in(html: &str) -> String {
 
 #[tokio::test]
 async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
-    let app = app().await;
-    let api = sign_in(&app, Role::Admin).await;
-    api.template(
-        TEST,
-        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
-    )
-    .await;
-    let key = connect(&app, &api).await;
+    let (app, api, key) = connected(false).await;
     let gh = sim(&app, &key).await;
     let email = api_common::candidate_email("lin");
     let cand = gh.add_candidate("Lin", "Q", Some(&email));
@@ -246,15 +242,7 @@ async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
     assert_eq!(second.partner_interview_id.as_deref(), Some(id.as_str()), "{second:?}");
 
     // The admin switches this connection to "refuse": the next one is a 409 naming the first.
-    let page = api
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &api, "/settings/integrations").await;
     assert!(page.contains("Default: answer a second order"), "{page}");
     let form = [("csrf", csrf_in(&page)), ("dedup", "reject".to_string())];
     let r = api
@@ -273,15 +261,7 @@ async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
 
     // A reviewer cannot change it.
     let reviewer = sign_in(&app, Role::Reviewer).await;
-    let page = reviewer
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &reviewer, "/settings/integrations").await;
     let form = [("csrf", csrf_in(&page)), ("dedup", "replay".to_string())];
     let r = reviewer
         .c
@@ -299,30 +279,8 @@ async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
 
 #[tokio::test]
 async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_interview() {
-    let app = app().await;
-    let api = sign_in(&app, Role::Admin).await;
-    api.template(
-        TEST,
-        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
-    )
-    .await;
-    let (s, _) = api
-        .put(
-            "/review-settings",
-            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let key = connect(&app, &api).await;
-    let page = api
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (app, api, key) = connected(true).await;
+    let page = html(&app, &api, "/settings/integrations").await;
     let form = [
         ("csrf", csrf_in(&page)),
         ("dedup", "reuse".to_string()),
@@ -385,21 +343,8 @@ async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_inte
 
 #[tokio::test]
 async fn a_refused_patch_is_parked_shown_and_retried_from_the_integrations_page() {
-    let app = app().await;
-    let api = sign_in(&app, Role::Admin).await;
-    api.template(
-        TEST,
-        json!({"name": "W", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]}),
-    )
-    .await;
-    let (s, _) = api
-        .put(
-            "/review-settings",
-            json!({ "link_access": "anyone_with_link", "hide_until_submitted": true }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let gh = sim(&app, &connect(&app, &api).await).await;
+    let (app, api, key) = connected(true).await;
+    let gh = sim(&app, &key).await;
     let email = api_common::candidate_email("ida");
     let sent = gh
         .send_test(gh.add_candidate("Ida", "Rhodes", Some(&email)), TEST)
@@ -420,15 +365,7 @@ async fn a_refused_patch_is_parked_shown_and_retried_from_the_integrations_page(
         parked.unwrap_or_default().contains("422"),
         "the e-mail quotes Greenhouse's answer"
     );
-    let page = api
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &api, "/settings/integrations").await;
     assert!(
         page.contains("id=\"parked\"") && page.contains("Greenhouse answered 422"),
         "{page}"
@@ -452,14 +389,6 @@ async fn a_refused_patch_is_parked_shown_and_retried_from_the_integrations_page(
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let shown = eventually(WAIT, || async { gh.instance(instance).and_then(|i| i.result) }).await;
     assert!(shown.is_some(), "{:?}", gh.instance(instance));
-    let page = api
-        .c
-        .get(app.url("/settings/integrations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = html(&app, &api, "/settings/integrations").await;
     assert!(page.contains("id=\"no-parked\""), "{page}");
 }
