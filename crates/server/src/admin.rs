@@ -26,6 +26,9 @@ pub enum AdminCommand {
     /// Greenhouse connections: create (issues the key), rotate-key, show, parked, retry-writeback.
     #[command(subcommand)]
     Greenhouse(crate::admin_greenhouse::GreenhouseCommand),
+    /// Workable connections: create, rotate-token, show, parked, retry-writeback.
+    #[command(subcommand)]
+    Workable(crate::admin_workable::WorkableCommand),
     /// Partners of the partner API: register, review, promote, suspend, rotate.
     #[command(subcommand)]
     Partner(crate::admin_partner::PartnerCommand),
@@ -206,6 +209,7 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Apikey(c) => crate::admin_partner::apikey(app, c).await?,
         AdminCommand::Icims(c) => crate::admin_icims::run(app, c).await?,
         AdminCommand::Greenhouse(c) => crate::admin_greenhouse::run(app, c).await?,
+        AdminCommand::Workable(c) => crate::admin_workable::run(app, c).await?,
         AdminCommand::Selftest { timeout_secs } => selftest(app, Duration::from_secs(timeout_secs)).await?,
     }
     Ok(())

@@ -7,6 +7,7 @@ use shortlist_app::accounts::Accounts;
 use shortlist_app::clock::{Clock, SystemClock};
 use shortlist_app::connectors::greenhouse::Greenhouse;
 use shortlist_app::connectors::icims::Icims;
+use shortlist_app::connectors::workable::Workable;
 use shortlist_app::connectors::{self, Shared};
 use shortlist_app::events::Dispatcher;
 use shortlist_app::interview::Interviews;
@@ -36,6 +37,7 @@ pub struct App {
     /// The iCIMS connector: connections, inbound events, client.
     pub icims: Icims,
     pub greenhouse: Greenhouse,
+    pub workable: Workable,
     /// What every ATS connector shares, and the connectors this build registers.
     pub ats: Shared,
     pub ats_registry: connectors::Registry,
@@ -105,7 +107,12 @@ impl App {
         let ats = Shared::new(db.clone(), recruiting.clone(), guard.clone());
         let icims = Icims::new(ats.clone(), &common.secret_key()?);
         let greenhouse = Greenhouse::new(ats.clone(), recruiting.links.clone(), &common.secret_key()?);
-        let ats_registry = connectors::Registry::new(vec![Arc::new(icims.clone()), Arc::new(greenhouse.clone())]);
+        let workable = Workable::new(ats.clone(), &common.secret_key()?);
+        let ats_registry = connectors::Registry::new(vec![
+            Arc::new(icims.clone()),
+            Arc::new(greenhouse.clone()),
+            Arc::new(workable.clone()),
+        ]);
         let registry = Registry::default()
             .with(Arc::new(SendEmail { mailer: mailer.clone() }))
             .with(Arc::new(DiagMarker { media: media.clone() }))
@@ -212,6 +219,7 @@ impl App {
             interviews,
             icims,
             greenhouse,
+            workable,
             ats,
             ats_registry,
             uploads,
@@ -240,6 +248,7 @@ impl App {
             interviews: self.interviews.clone(),
             icims: self.icims.clone(),
             greenhouse: self.greenhouse.clone(),
+            workable: self.workable.clone(),
             ats: self.ats.clone(),
             ats_registry: self.ats_registry.clone(),
             review: shortlist_web::ReviewState::new(shortlist_app::review::Review::new(self.recruiting.clone())),

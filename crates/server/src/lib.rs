@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_greenhouse;
 pub mod admin_icims;
 pub mod admin_partner;
+pub mod admin_workable;
 pub mod admin_writeback;
 pub mod app;
 pub mod config;

@@ -172,7 +172,11 @@ async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
     // Integrations shows the connection with its last event and write-back.
     let page = html(&app, &api, "/settings/integrations").await;
     assert!(page.contains("Greenhouse"), "{page}");
-    assert_eq!(page.matches("Not connected").count(), 1, "iCIMS only: {page}");
+    assert_eq!(
+        page.matches("Not connected").count(),
+        2,
+        "iCIMS and Workable only: {page}"
+    );
 }
 
 #[tokio::test]

@@ -72,7 +72,7 @@ async fn admins_connect_icims_from_the_settings_page_and_rotate_its_credentials(
     admin.template("barista-video", spec("Barista screening", 1)).await;
 
     // Not connected yet: the page offers the form; settings links to Integrations, which lists
-    // iCIMS (and Greenhouse) as not connected and links to each one's page.
+    // iCIMS (and Greenhouse, Workable) as not connected and links to each one's page.
     let page_of = |path: &'static str| {
         let c = admin.c.clone();
         let url = app.url(path);
@@ -82,7 +82,7 @@ async fn admins_connect_icims_from_the_settings_page_and_rotate_its_credentials(
     let integrations = page_of("/settings/integrations").await;
     assert!(integrations.contains("href=\"/settings/icims\""), "{integrations}");
     assert!(integrations.contains("href=\"/settings/greenhouse\""), "{integrations}");
-    assert_eq!(integrations.matches("Not connected").count(), 2, "{integrations}");
+    assert_eq!(integrations.matches("Not connected").count(), 3, "{integrations}");
     assert!(get(&app, &admin).await.contains("Connect to iCIMS"));
 
     // A bad customer id is refused with the field named, and nothing is stored.

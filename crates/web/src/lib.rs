@@ -50,6 +50,8 @@ pub struct WebState {
     pub icims: shortlist_app::connectors::icims::Icims,
     /// The Greenhouse connector (Assessment Partner calls, key set-up).
     pub greenhouse: shortlist_app::connectors::greenhouse::Greenhouse,
+    /// The Workable connector (partner calls, token set-up).
+    pub workable: shortlist_app::connectors::workable::Workable,
     /// What every ATS connector shares, and the connectors this build registers.
     pub ats: shortlist_app::connectors::Shared,
     pub ats_registry: shortlist_app::connectors::Registry,

@@ -8,9 +8,11 @@
 pub mod connection;
 pub mod greenhouse;
 pub mod icims;
+pub mod keys;
 pub mod order;
 pub mod registry;
 mod reuse;
+pub mod workable;
 pub mod writeback;
 
 pub use connection::{AtsConnection, NewAts};

@@ -2,6 +2,7 @@
 
 mod greenhouse;
 mod icims;
+mod workable;
 
 use crate::WebState;
 use axum::Router;
@@ -23,7 +24,7 @@ pub(crate) fn inbound_budget(s: &WebState, connection: &str) -> Result<(), u64> 
 
 /// One line per connector with inbound routes.
 pub fn routes() -> Router<WebState> {
-    icims::routes().merge(greenhouse::routes())
+    icims::routes().merge(greenhouse::routes()).merge(workable::routes())
 }
 
 /// An error in the format of the connector `path` belongs to, for checks made before its
@@ -36,6 +37,9 @@ pub(crate) fn error_body(
 ) -> Option<axum::response::Response> {
     if path.starts_with("/connectors/greenhouse/") {
         return Some(greenhouse::error(status, user, &[("request".into(), debug.into())]));
+    }
+    if path.starts_with("/connectors/workable/") {
+        return Some(workable::error(status, user, &[("request".into(), debug.into())]));
     }
     if path.starts_with("/connectors/icims/") && !path.starts_with("/connectors/icims/pick/") {
         return Some(icims::vendor_error(status, user, debug));

@@ -309,3 +309,99 @@ pub async fn retry(
     s.wake.notify_one();
     Ok(see_other("/settings/integrations?notice=retrying"))
 }
+
+#[derive(Template)]
+#[template(path = "ui/workable.html")]
+struct WorkablePage {
+    csrf: String,
+    is_admin: bool,
+    connected: bool,
+    base_url: String,
+    subdomain: String,
+    token_issued: String,
+    new_token: Option<String>,
+    errors: Vec<(String, String)>,
+}
+
+async fn workable_page(
+    s: &WebState,
+    a: &Actor,
+    csrf: &str,
+    new_token: Option<String>,
+    errors: Vec<(String, String)>,
+) -> Result<WorkablePage, PageError> {
+    let conn = s.workable.connection_for_org(&a.org_id).await?;
+    let settings = conn
+        .as_ref()
+        .and_then(|c| {
+            c.settings_as::<shortlist_app::connectors::workable::WorkableSettings>()
+                .ok()
+        })
+        .unwrap_or_default();
+    let public = s.recruiting.links.public_url();
+    Ok(WorkablePage {
+        csrf: csrf.to_string(),
+        is_admin: a.role == Role::Admin,
+        connected: conn.is_some(),
+        base_url: conn
+            .as_ref()
+            .and_then(|c| c.inbound_user.clone())
+            .map(|acct| format!("{public}/connectors/workable/{acct}"))
+            .unwrap_or_default(),
+        subdomain: settings.subdomain.unwrap_or_default(),
+        token_issued: when_opt(settings.token_issued_at),
+        new_token,
+        errors,
+    })
+}
+
+/// Settings → Workable.
+pub async fn workable(State(s): State<WebState>, PageActor(a, u): PageActor) -> Result<Response, PageError> {
+    let p = workable_page(&s, &a, &u.csrf_token, None, vec![]).await?;
+    Ok(render(StatusCode::OK, &p))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct WorkableForm {
+    csrf: String,
+    workable_token: String,
+    subdomain: String,
+}
+
+/// Connects the organisation (Workable's token and subdomain) or, once connected, rotates our
+/// token; shows our token once.
+pub async fn workable_token(
+    State(s): State<WebState>,
+    PageActor(a, u): PageActor,
+    Form(f): Form<WorkableForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&u, &f.csrf)?;
+    if a.role != Role::Admin {
+        return Err(PageError(AppError::Forbidden(
+            "only administrators change the Workable connection".into(),
+        )));
+    }
+    let result = match s.workable.connection_for_org(&a.org_id).await? {
+        Some(_) => s.workable.rotate_token(&a.org_id).await,
+        None => {
+            let observer = a.user_id.clone().ok_or(AppError::Unauthorized)?;
+            let sub = Some(f.subdomain.clone());
+            s.workable
+                .connect(&a.org_id, &observer, &f.workable_token, sub, None)
+                .await
+        }
+    };
+    match result {
+        Ok((_, token)) => {
+            let p = workable_page(&s, &a, &u.csrf_token, Some(token), vec![]).await?;
+            Ok(render(StatusCode::OK, &p))
+        }
+        Err(AppError::Validation { fields }) => {
+            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+            let p = workable_page(&s, &a, &u.csrf_token, None, errors).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}

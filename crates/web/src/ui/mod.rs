@@ -80,6 +80,10 @@ pub fn routes() -> Router<WebState> {
         .route("/settings/integrations/{kind}/dedup", post(integrations::set_dedup))
         .route("/settings/integrations/parked/{id}/retry", post(integrations::retry))
         .route("/settings/greenhouse", get(integrations::greenhouse))
+        .route(
+            "/settings/workable",
+            get(integrations::workable).post(integrations::workable_token),
+        )
         .route("/settings/greenhouse/key", post(integrations::issue_key))
         .route("/settings/icims", get(icims::show).post(icims::create))
         .route("/settings/icims/triggers", post(icims::update))

@@ -8,26 +8,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 pub const KEY_PREFIX: &str = "ghk_";
-const ID_LEN: usize = 16;
-
-pub(super) struct NewKey {
-    pub id: String,
-    pub key: String,
-}
+pub(super) use crate::connectors::keys::NewKey;
 
 pub(super) fn generate() -> NewKey {
-    let id: String = uuid::Uuid::new_v4().simple().to_string().chars().take(ID_LEN).collect();
-    let secret = crate::tokens::generate("x");
-    let key = format!("{KEY_PREFIX}{id}_{}", &secret[2..]);
-    NewKey { id, key }
+    crate::connectors::keys::generate(KEY_PREFIX)
 }
 
-/// The id part of a well-formed key.
 fn key_id(key: &str) -> Option<&str> {
-    let rest = key.strip_prefix(KEY_PREFIX)?;
-    let id = rest.get(..ID_LEN)?;
-    (id.bytes().all(|b| b.is_ascii_hexdigit()) && rest.as_bytes().get(ID_LEN) == Some(&b'_') && key.len() <= 128)
-        .then_some(id)
+    crate::connectors::keys::key_id(KEY_PREFIX, key)
 }
 
 /// Why a call was refused.
