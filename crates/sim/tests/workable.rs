@@ -360,3 +360,26 @@ async fn the_state_file_keeps_orders_and_results_across_a_restart() {
     assert_eq!(again.order(order).unwrap().partner_id, Some(id));
     assert_eq!(again.tests().len(), 2);
 }
+
+#[tokio::test]
+async fn the_page_offers_both_forms_per_candidate_and_job_and_escapes_what_the_partner_sent() {
+    let (p, sim) = setup().await;
+    let tests = r#"{"tests":[{"id":"x\"1","name":"<script>alert(1)</script>"}]}"#;
+    p.lists.lock().unwrap().insert("tests".into(), (200, tests.into()));
+    sim.list_tests().await;
+    sim.list_interview_templates().await;
+    for title in ["Backend", "Support"] {
+        sim.add_job(title);
+    }
+    sim.add_candidate("Grace", "Hopper", None);
+    let page = reqwest::get(format!("{}/", sim.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("<button>Send assessment</button>").count(), 2);
+    assert_eq!(page.matches("<button>Send interview</button>").count(), 2);
+    assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
+    assert!(page.contains("value=\"x&quot;1\""));
+}
