@@ -38,6 +38,8 @@ pub enum SimCommand {
     Icims(sim::icims::cli::IcimsSimArgs),
     /// A local Greenhouse: calls our Assessment Partner endpoints, takes the completion PATCH, shows results.
     Greenhouse(sim::greenhouse::cli::GreenhouseSimArgs),
+    /// A local Workable: lists our tests and interview templates, creates orders, takes the result PUTs.
+    Workable(sim::workable::cli::WorkableSimArgs),
 }
 
 #[derive(Args, Debug, Clone)]

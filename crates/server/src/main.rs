@@ -88,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sim(SimCommand::Icims(args)) => sim::icims::cli::run_cli(args).await,
         Command::Sim(SimCommand::Greenhouse(args)) => sim::greenhouse::cli::run_cli(args).await,
+        Command::Sim(SimCommand::Workable(args)) => sim::workable::cli::run_cli(args).await,
         Command::Admin(cmd) => {
             let app = App::build(&common, &offline_serve_args()).await?;
             admin::run(&app, cmd).await
