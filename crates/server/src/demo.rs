@@ -109,6 +109,9 @@ pub struct DemoArgs {
     /// Port of the Greenhouse simulator started on 127.0.0.1 beside the demo.
     #[arg(long, default_value_t = 8091)]
     pub greenhouse_sim_port: u16,
+    /// Port of the Workable simulator started on 127.0.0.1 beside the demo.
+    #[arg(long, default_value_t = 8092)]
+    pub workable_sim_port: u16,
     /// Do not start the ATS simulators.
     #[arg(long)]
     pub no_sim: bool,

@@ -11,6 +11,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod demo_greenhouse;
+pub mod demo_workable;
 pub mod http;
 pub mod serve;
 pub mod telemetry;

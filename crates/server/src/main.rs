@@ -53,6 +53,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 true => None,
                 false => Some(shortlist::demo::start_icims_sim(&common, &app, demo.sim_port).await?),
             };
+            let workable = match demo.no_sim {
+                true => None,
+                false => Some(
+                    shortlist::demo_workable::start(&common, &app, &args.public_url(), demo.workable_sim_port).await?,
+                ),
+            };
             let greenhouse = match demo.no_sim {
                 true => None,
                 false => Some(
@@ -71,6 +77,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "  iCIMS simulator: {page}\n  Move a candidate to \"Video Interview\" there; the invitation e-mail lands in {}\n",
                     common.data_dir.join("mail").display()
                 );
+            }
+            if let Some(page) = workable {
+                println!("  Workable simulator: {page}\n  Press \"Send assessment\" for a candidate there.\n");
             }
             if let Some(page) = greenhouse {
                 println!(

@@ -38,6 +38,8 @@ async fn start_demo(db: &TestDb, data: &Path, sim_port: u16, gh_port: u16) -> (C
         sim_port.to_string(),
         "--greenhouse-sim-port".into(),
         gh_port.to_string(),
+        "--workable-sim-port".into(),
+        free_port().to_string(),
         "--job-poll-ms".into(),
         "100".into(),
     ];

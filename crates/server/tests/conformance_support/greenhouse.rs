@@ -41,6 +41,7 @@ impl Driver for Greenhouse {
     const DUPLICATE: u16 = 409;
     const DEDUP: Dedup = Dedup::Replay;
     const EMAIL_FIELD: &'static str = "candidate.email";
+    const INVALID: u16 = 400;
     // The key decides the organisation: another's instance does not exist for it.
     const FOREIGN: u16 = 404;
     const REFUSAL: &'static str = "answered 422";

@@ -68,6 +68,7 @@ impl Driver for Icims {
     const DUPLICATE: u16 = 400;
     const DEDUP: Dedup = Dedup::Reject;
     const EMAIL_FIELD: &'static str = "{{person.email}}";
+    const INVALID: u16 = 400;
     const FOREIGN: u16 = 401;
     const REFUSAL: &'static str = REQUIRED;
     const WRITES_ON_SEND: bool = true;

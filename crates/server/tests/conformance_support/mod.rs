@@ -6,6 +6,7 @@
 
 pub mod greenhouse;
 pub mod icims;
+pub mod workable;
 
 use crate::api_common::{Api, decode_qp};
 use crate::common::{TestApp, eventually, mails_to};
@@ -54,6 +55,8 @@ pub trait Driver: Sized {
     const DUPLICATE: u16;
     /// The field a missing e-mail is named by, in the ATS's words.
     const EMAIL_FIELD: &'static str;
+    /// The status an order with invalid fields answers.
+    const INVALID: u16;
     /// What one organisation's credentials get when they reach for another's data.
     const FOREIGN: u16;
     /// What the admin e-mail and the parked row quote when the ATS refuses a write.

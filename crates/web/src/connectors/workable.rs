@@ -125,9 +125,11 @@ async fn create(s: WebState, account: String, h: HeaderMap, ci: Caller, body: By
         }
     };
     match s.workable.create(&conn, &req, interview).await {
-        Ok(id) => {
+        Ok((id, created)) => {
             s.wake.notify_one();
-            (StatusCode::CREATED, Json(json!({"id": id, "status": "pending"}))).into_response()
+            // 201 for a new order, 200 for the same order asked for again.
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(json!({"id": id, "status": "pending"}))).into_response()
         }
         Err(e) => from_call(e),
     }

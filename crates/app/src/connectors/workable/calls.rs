@@ -87,8 +87,13 @@ impl Workable {
     }
 
     /// Creates (or, for the same `callback_url`, returns) the invitation and e-mails the
-    /// candidate; answers our id for the order.
-    pub async fn create(&self, conn: &AtsConnection, body: &CreateOrder, interview: bool) -> Result<String, CallError> {
+    /// candidate; answers our id for the order and whether it is new.
+    pub async fn create(
+        &self,
+        conn: &AtsConnection,
+        body: &CreateOrder,
+        interview: bool,
+    ) -> Result<(String, bool), CallError> {
         let (field, package) = if interview {
             (
                 "interview_template_id",
@@ -154,7 +159,8 @@ impl Workable {
                 OrderError::App(e) => e.into(),
             })?;
         match placed {
-            Placed::Created(v) | Placed::Resent(v) | Placed::Replayed(v) | Placed::Reused(v) => Ok(v.id),
+            Placed::Created(v) => Ok((v.id, true)),
+            Placed::Resent(v) | Placed::Replayed(v) | Placed::Reused(v) => Ok((v.id, false)),
             Placed::Duplicate(v) => Err(CallError::Duplicate(format!(
                 "{} already has this open (id {}); nothing was sent again",
                 v.candidate.email, v.id
