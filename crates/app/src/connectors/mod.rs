@@ -5,6 +5,7 @@
 //! ([`Shared::place`]), and the write-back runner ([`writeback`]) with its lease, retries,
 //! daily budget and parking. See docs/connectors/README.md.
 
+mod call_error;
 pub mod connection;
 pub mod greenhouse;
 pub mod icims;
@@ -15,6 +16,7 @@ mod reuse;
 pub mod workable;
 pub mod writeback;
 
+pub use call_error::CallError;
 pub use connection::{AtsConnection, NewAts};
 pub use order::{Dedup, Order, OrderError, Package, Placed};
 pub use registry::{Connector, Outcome, Registry, Status, WriteError, WriteJob};

@@ -4,19 +4,16 @@
 //! Errors answer `{"message": …, "errors": [{"field": …, "message": …}]}`.
 
 use crate::WebState;
-use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shortlist_app::AppError;
 use shortlist_app::connectors::AtsConnection;
-use shortlist_app::connectors::greenhouse::{AuthError, CallError, SendTest};
-use std::net::SocketAddr;
+use shortlist_app::connectors::greenhouse::{AuthError, SendTest};
 
 /// A send_test body is a few hundred bytes.
 const MAX_BODY: usize = 64 * 1024;
@@ -35,41 +32,13 @@ pub(super) fn error(status: StatusCode, message: &str, fields: &[(String, String
     (status, Json(json!({"message": message, "errors": errors}))).into_response()
 }
 
-fn from_app(e: AppError) -> Response {
-    let status = crate::error::status_of(&e);
-    match &e {
-        AppError::Validation { fields } => {
-            let f: Vec<(String, String)> = fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect();
-            error(StatusCode::BAD_REQUEST, "The request is not valid.", &f)
-        }
-        AppError::Conflict { message, .. } => error(StatusCode::CONFLICT, message, &[]),
-        _ if status == StatusCode::SERVICE_UNAVAILABLE => {
-            let mut resp = error(
-                status,
-                "Shortlist is briefly unavailable; try again in a few minutes.",
-                &[],
-            );
-            crate::error::mark_unavailable(&mut resp);
-            resp
-        }
-        _ => {
-            tracing::error!(error = %format!("{e:#}"), "greenhouse call failed");
-            error(status, "Shortlist could not handle this request.", &[])
-        }
-    }
-}
+const ERRORS: super::JsonErrors = super::JsonErrors {
+    render: error,
+    invalid: StatusCode::BAD_REQUEST,
+    ats: "greenhouse",
+};
 
-fn from_call(e: CallError) -> Response {
-    match e {
-        CallError::Invalid(fields) => error(StatusCode::BAD_REQUEST, "The request is not valid.", &fields),
-        CallError::NotFound(m) => error(StatusCode::NOT_FOUND, &m, &[]),
-        CallError::Duplicate(m) => error(StatusCode::CONFLICT, &m, &[]),
-        CallError::App(e) => from_app(e),
-    }
-}
-
-/// The caller's address ([`crate::client_ip`] puts the real client's there behind a proxy).
-type Caller = Option<Extension<ConnectInfo<SocketAddr>>>;
+use super::Caller;
 
 /// The connection the key names, within its request budget.
 async fn authorised(s: &WebState, h: &HeaderMap, caller: Option<std::net::IpAddr>) -> Result<AtsConnection, Response> {
@@ -89,13 +58,10 @@ async fn authorised(s: &WebState, h: &HeaderMap, caller: Option<std::net::IpAddr
             );
             return Err(resp);
         }
-        Err(AuthError::App(e)) => return Err(from_app(e)),
+        Err(AuthError::App(e)) => return Err(ERRORS.call(e.into())),
     };
     if let Err(wait) = super::inbound_budget(s, conn.id.as_str()) {
-        let mut resp = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests; slow down.", &[]);
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
-        return Err(resp);
+        return Err(ERRORS.over_budget(wait));
     }
     Ok(conn)
 }
@@ -107,7 +73,7 @@ async fn list_tests(State(s): State<WebState>, ci: Caller, h: HeaderMap) -> Resp
     };
     match s.greenhouse.list_tests(&conn).await {
         Ok(tests) => Json(tests).into_response(),
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }
 
@@ -134,7 +100,7 @@ async fn send_test(State(s): State<WebState>, ci: Caller, h: HeaderMap, body: By
             s.wake.notify_one();
             Json(json!({"partner_interview_id": id})).into_response()
         }
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }
 
@@ -157,7 +123,7 @@ async fn test_status(State(s): State<WebState>, ci: Caller, h: HeaderMap, q: Que
     };
     match s.greenhouse.test_status(&conn, &id).await {
         Ok(st) => Json(st).into_response(),
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }
 
@@ -181,6 +147,6 @@ async fn response_error(State(s): State<WebState>, ci: Caller, h: HeaderMap, bod
     };
     match s.greenhouse.response_error(&conn, &v).await {
         Ok(()) => Json(json!({})).into_response(),
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }

@@ -22,6 +22,9 @@ pub(crate) fn inbound_budget(s: &WebState, connection: &str) -> Result<(), u64> 
         .map_err(|b| b.reset_secs)
 }
 
+/// The caller's address ([`crate::client_ip`] puts the real client's there behind a proxy).
+pub(crate) type Caller = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
 /// One line per connector with inbound routes.
 pub fn routes() -> Router<WebState> {
     icims::routes().merge(greenhouse::routes()).merge(workable::routes())
@@ -50,4 +53,60 @@ pub(crate) fn error_body(
 /// The iCIMS token endpoint's answer (RFC 6749 JSON) while the database cannot be reached.
 pub(crate) fn oauth_unavailable() -> axum::response::Response {
     icims::oauth_unavailable()
+}
+
+/// How a connector whose ATS takes JSON errors words our refusals: its body shape, the status
+/// for invalid input, and its name in the log. Greenhouse and Workable answer through one.
+pub(crate) struct JsonErrors {
+    pub render: fn(axum::http::StatusCode, &str, &[(String, String)]) -> axum::response::Response,
+    pub invalid: axum::http::StatusCode,
+    pub ats: &'static str,
+}
+
+impl JsonErrors {
+    pub fn call(&self, e: shortlist_app::connectors::CallError) -> axum::response::Response {
+        use axum::http::StatusCode;
+        use shortlist_app::connectors::CallError;
+        match e {
+            CallError::Invalid(fields) => (self.render)(self.invalid, "The request is not valid.", &fields),
+            CallError::NotFound(m) => (self.render)(StatusCode::NOT_FOUND, &m, &[]),
+            CallError::Duplicate(m) => (self.render)(StatusCode::CONFLICT, &m, &[]),
+            CallError::App(e) => self.app(e),
+        }
+    }
+
+    fn app(&self, e: shortlist_app::AppError) -> axum::response::Response {
+        use axum::http::StatusCode;
+        use shortlist_app::AppError;
+        let status = crate::error::status_of(&e);
+        match &e {
+            AppError::Validation { .. } => self.call(e.into()),
+            AppError::Conflict { message, .. } => (self.render)(StatusCode::CONFLICT, message, &[]),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+                let mut resp = (self.render)(
+                    status,
+                    "Shortlist is briefly unavailable; try again in a few minutes.",
+                    &[],
+                );
+                crate::error::mark_unavailable(&mut resp);
+                resp
+            }
+            _ => {
+                tracing::error!(ats = self.ats, error = %format!("{e:#}"), "connector call failed");
+                (self.render)(status, "Shortlist could not handle this request.", &[])
+            }
+        }
+    }
+
+    /// The connection is over [`inbound_budget`]: 429 with `Retry-After`.
+    pub fn over_budget(&self, wait: u64) -> axum::response::Response {
+        let mut resp = (self.render)(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests; slow down.",
+            &[],
+        );
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        resp
+    }
 }

@@ -5,16 +5,14 @@
 
 use crate::WebState;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::{Value, json};
-use shortlist_app::AppError;
 use shortlist_app::connectors::AtsConnection;
-use shortlist_app::connectors::workable::{AuthError, CallError, CreateOrder};
-use std::net::SocketAddr;
+use shortlist_app::connectors::workable::{AuthError, CreateOrder};
 
 const MAX_BODY: usize = 64 * 1024;
 
@@ -32,35 +30,13 @@ pub(super) fn error(status: StatusCode, message: &str, fields: &[(String, String
     (status, Json(json!({"error": message, "errors": errors}))).into_response()
 }
 
-fn from_app(e: AppError) -> Response {
-    let status = crate::error::status_of(&e);
-    match &e {
-        AppError::Conflict { message, .. } => error(StatusCode::CONFLICT, message, &[]),
-        _ if status == StatusCode::SERVICE_UNAVAILABLE => {
-            let mut resp = error(
-                status,
-                "Shortlist is briefly unavailable; try again in a few minutes.",
-                &[],
-            );
-            crate::error::mark_unavailable(&mut resp);
-            resp
-        }
-        _ => {
-            tracing::error!(error = %format!("{e:#}"), "workable call failed");
-            error(status, "Shortlist could not handle this request.", &[])
-        }
-    }
-}
+const ERRORS: super::JsonErrors = super::JsonErrors {
+    render: error,
+    invalid: StatusCode::UNPROCESSABLE_ENTITY,
+    ats: "workable",
+};
 
-fn from_call(e: CallError) -> Response {
-    match e {
-        CallError::Invalid(fields) => error(StatusCode::UNPROCESSABLE_ENTITY, "The request is not valid.", &fields),
-        CallError::Duplicate(m) => error(StatusCode::CONFLICT, &m, &[]),
-        CallError::App(e) => from_app(e),
-    }
-}
-
-type Caller = Option<Extension<ConnectInfo<SocketAddr>>>;
+use super::Caller;
 
 async fn authorised(s: &WebState, account: &str, h: &HeaderMap, ci: Caller) -> Result<AtsConnection, Response> {
     let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
@@ -76,13 +52,10 @@ async fn authorised(s: &WebState, account: &str, h: &HeaderMap, ci: Caller) -> R
                 .insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
             return Err(resp);
         }
-        Err(AuthError::App(e)) => return Err(from_app(e)),
+        Err(AuthError::App(e)) => return Err(ERRORS.call(e.into())),
     };
     if let Err(wait) = super::inbound_budget(s, conn.id.as_str()) {
-        let mut resp = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests; slow down.", &[]);
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
-        return Err(resp);
+        return Err(ERRORS.over_budget(wait));
     }
     Ok(conn)
 }
@@ -94,7 +67,7 @@ async fn list(s: WebState, account: String, h: HeaderMap, ci: Caller, key: &str)
     };
     match s.workable.packages(&conn).await {
         Ok(items) => Json(json!({ key: items })).into_response(),
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }
 
@@ -131,7 +104,7 @@ async fn create(s: WebState, account: String, h: HeaderMap, ci: Caller, body: By
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             (status, Json(json!({"id": id, "status": "pending"}))).into_response()
         }
-        Err(e) => from_call(e),
+        Err(e) => ERRORS.call(e),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{Greenhouse, KIND};
 use crate::AppError;
 use crate::connectors::writeback::outcome_of;
-use crate::connectors::{AtsConnection, Connector, Order, OrderError, Package, Placed};
+use crate::connectors::{AtsConnection, CallError, Connector, Order, OrderError, Package, Placed};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use shortlist_domain::InvitationId;
@@ -46,36 +46,6 @@ pub struct TestStatus {
     pub metadata: Map<String, Value>,
 }
 
-/// A refused call: the fields at fault, in words for the Greenhouse user.
-#[derive(Debug)]
-pub enum CallError {
-    Invalid(Vec<(String, String)>),
-    /// A second order while the first is open, on a connection that refuses those.
-    Duplicate(String),
-    NotFound(String),
-    App(AppError),
-}
-
-impl From<AppError> for CallError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation { fields } => {
-                CallError::Invalid(fields.into_iter().map(|f| (f.field, f.message)).collect())
-            }
-            e => CallError::App(e),
-        }
-    }
-}
-impl From<sqlx::Error> for CallError {
-    fn from(e: sqlx::Error) -> Self {
-        CallError::App(e.into())
-    }
-}
-
-fn invalid(field: &str, msg: impl Into<String>) -> CallError {
-    CallError::Invalid(vec![(field.to_string(), msg.into())])
-}
-
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -100,7 +70,7 @@ impl Greenhouse {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
             Some(Value::Number(n)) => n.to_string(),
             _ => {
-                return Err(invalid(
+                return Err(CallError::field(
                     "partner_test_id",
                     "required: one of the partner_test_id values from list_tests",
                 ));
@@ -109,7 +79,7 @@ impl Greenhouse {
         let c = body
             .candidate
             .as_ref()
-            .ok_or_else(|| invalid("candidate", "required: first_name, last_name, email"))?;
+            .ok_or_else(|| CallError::field("candidate", "required: first_name, last_name, email"))?;
         let mut missing = vec![];
         for (field, v) in [
             ("candidate.first_name", &c.first_name),
@@ -134,7 +104,7 @@ impl Greenhouse {
         let url = url.unwrap_or_default();
         let email = given(&c.email).unwrap_or_default().to_string();
         if shortlist_domain::Email::parse(&email).is_err() {
-            return Err(invalid(
+            return Err(CallError::field(
                 "candidate.email",
                 format!("\"{email}\" is not an e-mail address"),
             ));
@@ -160,9 +130,11 @@ impl Greenhouse {
             .await
             .map_err(|e| match e {
                 OrderError::UnknownPackage(t) => {
-                    invalid("partner_test_id", format!("\"{t}\" is not a test of this account"))
+                    CallError::field("partner_test_id", format!("\"{t}\" is not a test of this account"))
                 }
-                OrderError::ArchivedPackage(t) => invalid("partner_test_id", format!("the test \"{t}\" was retired")),
+                OrderError::ArchivedPackage(t) => {
+                    CallError::field("partner_test_id", format!("the test \"{t}\" was retired"))
+                }
                 OrderError::App(e) => e.into(),
             })?;
         match placed {

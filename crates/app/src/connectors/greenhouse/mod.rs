@@ -12,7 +12,7 @@ mod calls;
 mod key;
 mod writeback;
 
-pub use calls::{CallError, SendTest, SendTestCandidate, TestItem, TestStatus};
+pub use calls::{SendTest, SendTestCandidate, TestItem, TestStatus};
 pub use key::{AuthError, Denied, KEY_PREFIX};
 
 use super::{AtsConnection, NewAts, Shared};

@@ -2,7 +2,7 @@
 
 use super::{KIND, Workable};
 use crate::AppError;
-use crate::connectors::{AtsConnection, Connector, Order, OrderError, Package, Placed};
+use crate::connectors::{AtsConnection, CallError, Connector, Order, OrderError, Package, Placed};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shortlist_store::templates;
@@ -34,30 +34,6 @@ pub struct CreateOrder {
     pub job_title: Option<String>,
     pub callback_url: Option<String>,
     pub candidate: Option<Candidate>,
-}
-
-/// A refused call: the fields at fault, in words for the Workable user.
-#[derive(Debug)]
-pub enum CallError {
-    Invalid(Vec<(String, String)>),
-    Duplicate(String),
-    App(AppError),
-}
-
-impl From<AppError> for CallError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation { fields } => {
-                CallError::Invalid(fields.into_iter().map(|f| (f.field, f.message)).collect())
-            }
-            e => CallError::App(e),
-        }
-    }
-}
-impl From<sqlx::Error> for CallError {
-    fn from(e: sqlx::Error) -> Self {
-        CallError::App(e.into())
-    }
 }
 
 fn id_of(v: &Option<Value>) -> Option<String> {
@@ -149,13 +125,10 @@ impl Workable {
             .place(conn, &order, conn.dedup_or(Connector::default_dedup(self)))
             .await
             .map_err(|e| match e {
-                OrderError::UnknownPackage(t) => CallError::Invalid(vec![(
-                    field.into(),
-                    format!("\"{t}\" is not one of this account's ids"),
-                )]),
-                OrderError::ArchivedPackage(t) => {
-                    CallError::Invalid(vec![(field.into(), format!("\"{t}\" was retired"))])
+                OrderError::UnknownPackage(t) => {
+                    CallError::field(field, format!("\"{t}\" is not one of this account's ids"))
                 }
+                OrderError::ArchivedPackage(t) => CallError::field(field, format!("\"{t}\" was retired")),
                 OrderError::App(e) => e.into(),
             })?;
         match placed {

@@ -7,7 +7,7 @@
 mod calls;
 mod writeback;
 
-pub use calls::{CallError, Candidate, CreateOrder, ListItem};
+pub use calls::{Candidate, CreateOrder, ListItem};
 
 use super::{AtsConnection, NewAts, Shared, keys};
 use crate::AppError;
