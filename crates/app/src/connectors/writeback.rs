@@ -340,6 +340,25 @@ pub async fn outcome_of(
     })
 }
 
+/// How the runner reads an ATS's answer to a write request: 2xx written; no answer, 429 or 5xx
+/// retried with backoff; anything else refused on the merits (parked), with the ATS's own words.
+pub async fn http_outcome(ats: &str, sent: reqwest::Result<reqwest::Response>) -> Result<(), WriteError> {
+    let resp = sent.map_err(|e| WriteError::Retry(format!("{ats} could not be reached: {e}")))?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body = crate::outbound::read_capped(resp, 64 * 1024).await.unwrap_or_default();
+    let text = crate::outbound::short_reason(&String::from_utf8_lossy(&body), 200);
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Err(WriteError::Retry(format!("{ats} answered {status}: {text}")));
+    }
+    Err(WriteError::Rejected {
+        status: status.as_u16(),
+        message: text,
+    })
+}
+
 /// One e-mail job per active admin of the organisation; `key` keeps a retried call from mailing twice.
 pub(crate) async fn mail_admins(db: &Db, org: &OrgId, subject: &str, text: &str, key: &str) -> Result<(), WriteError> {
     let admins = users::list(db, org).await?;

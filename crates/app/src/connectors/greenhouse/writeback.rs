@@ -4,8 +4,8 @@
 //! Greenhouse, so other statuses are not sent.
 
 use super::{Greenhouse, KIND, key};
+use crate::connectors::writeback::http_outcome;
 use crate::connectors::{AtsConnection, Connector, Dedup, Status, WriteError, WriteJob};
-use crate::outbound::{read_capped, short_reason};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -46,26 +46,13 @@ impl Connector for Greenhouse {
                 message: format!("the instance URL Greenhouse gave is not allowed: {r}"),
             })?;
         w.spend().await?;
-        let resp = client
+        let sent = client
             .patch(url)
             .header(reqwest::header::AUTHORIZATION, key::basic(&key))
             .header(reqwest::header::CONTENT_LENGTH, "0")
             .send()
-            .await
-            .map_err(|e| WriteError::Retry(format!("Greenhouse could not be reached: {e}")))?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body = read_capped(resp, 64 * 1024).await.unwrap_or_default();
-        let text = short_reason(&String::from_utf8_lossy(&body), 200);
-        if status.as_u16() == 429 || status.is_server_error() {
-            return Err(WriteError::Retry(format!("Greenhouse answered {status}: {text}")));
-        }
-        Err(WriteError::Rejected {
-            status: status.as_u16(),
-            message: text,
-        })
+            .await;
+        http_outcome("Greenhouse", sent).await
     }
 
     fn summary(&self, conn: &AtsConnection) -> Vec<(&'static str, String)> {

@@ -3,8 +3,8 @@
 //! (again when a rating changes it).
 
 use super::{KIND, Workable};
+use crate::connectors::writeback::http_outcome;
 use crate::connectors::{AtsConnection, Connector, Dedup, Status, WriteError, WriteJob};
-use crate::outbound::{read_capped, short_reason};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -59,26 +59,8 @@ impl Connector for Workable {
                 message: format!("the callback URL Workable gave is not allowed: {r}"),
             })?;
         w.spend().await?;
-        let resp = client
-            .put(url)
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| WriteError::Retry(format!("Workable could not be reached: {e}")))?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let text = read_capped(resp, 64 * 1024).await.unwrap_or_default();
-        let text = short_reason(&String::from_utf8_lossy(&text), 200);
-        if status.as_u16() == 429 || status.is_server_error() {
-            return Err(WriteError::Retry(format!("Workable answered {status}: {text}")));
-        }
-        Err(WriteError::Rejected {
-            status: status.as_u16(),
-            message: text,
-        })
+        let sent = client.put(url).bearer_auth(token).json(&body).send().await;
+        http_outcome("Workable", sent).await
     }
 
     fn summary(&self, conn: &AtsConnection) -> Vec<(&'static str, String)> {
