@@ -102,7 +102,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).map_err(|e| e.0)
 }
 
-fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
+/// A use case's refusal in the words of the command line (`--field: message`).
+pub(crate) fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
     match e {
         shortlist_app::AppError::Validation { fields } => {
             anyhow::anyhow!(
@@ -118,7 +119,8 @@ fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
     }
 }
 
-async fn org_by_slug(app: &App, slug: &str) -> anyhow::Result<shortlist_domain::OrgId> {
+/// The organisation a command names by its slug.
+pub(crate) async fn org_by_slug(app: &App, slug: &str) -> anyhow::Result<shortlist_domain::OrgId> {
     let org = orgs::find_by_slug(&app.db, slug)
         .await?
         .with_context(|| format!("no organisation with slug '{slug}'"))?;

@@ -4,7 +4,7 @@
 use crate::App;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use shortlist_domain::{Email, OrgId, UserId};
+use shortlist_domain::{Email, UserId};
 
 #[derive(Subcommand, Debug)]
 pub enum GreenhouseCommand {
@@ -40,17 +40,6 @@ pub struct OrgArgs {
     pub org: String,
 }
 
-async fn org_id(app: &App, slug: &str) -> anyhow::Result<OrgId> {
-    let org = shortlist_store::orgs::find_by_slug(&app.db, slug)
-        .await?
-        .with_context(|| format!("no organisation with slug '{slug}'"))?;
-    Ok(org.org_id()?)
-}
-
-fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
-}
-
 fn print_urls(app: &App) {
     let base = format!("{}/connectors/greenhouse", app.recruiting.links.public_url());
     for call in ["list_tests", "send_test", "test_status", "response_error"] {
@@ -61,7 +50,7 @@ fn print_urls(app: &App) {
 pub async fn run(app: &App, c: GreenhouseCommand) -> anyhow::Result<()> {
     match c {
         GreenhouseCommand::Create(a) => {
-            let org = org_id(app, &a.org).await?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
             let email = Email::parse(a.observer.trim()).map_err(|e| anyhow::anyhow!("--observer: {}", e.0))?;
             let user = shortlist_store::users::find_by_email(&app.db, &org, &email)
                 .await?
@@ -71,7 +60,7 @@ pub async fn run(app: &App, c: GreenhouseCommand) -> anyhow::Result<()> {
                 .greenhouse
                 .connect(&org, &observer, a.daily_budget)
                 .await
-                .map_err(app_err)?;
+                .map_err(crate::admin::app_err)?;
             crate::admin::warn_default_public_url();
             println!("connected: {}", conn.id);
             println!("give Greenhouse this key (shown only now; HTTP Basic user name, empty password):");
@@ -79,18 +68,18 @@ pub async fn run(app: &App, c: GreenhouseCommand) -> anyhow::Result<()> {
             print_urls(app);
         }
         GreenhouseCommand::RotateKey(a) => {
-            let org = org_id(app, &a.org).await?;
-            let key = app.greenhouse.rotate_key(&org).await.map_err(app_err)?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
+            let key = app.greenhouse.rotate_key(&org).await.map_err(crate::admin::app_err)?;
             println!("new key (shown only now; the old one no longer works):");
             println!("  key             {key}");
         }
         GreenhouseCommand::Show(a) => {
-            let org = org_id(app, &a.org).await?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
             let conn = app
                 .greenhouse
                 .connection_for_org(&org)
                 .await
-                .map_err(app_err)?
+                .map_err(crate::admin::app_err)?
                 .with_context(|| format!("organisation '{}' has no Greenhouse connection", a.org))?;
             println!("connection {} (daily budget {})", conn.id, conn.daily_budget);
             print_urls(app);

@@ -5,7 +5,7 @@ use crate::app::App;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use shortlist_app::connectors::icims::{Connection, NewConnectionInput, StatusValues};
-use shortlist_domain::{Email, OrgId};
+use shortlist_domain::Email;
 
 #[derive(Subcommand, Debug)]
 pub enum IcimsCommand {
@@ -117,15 +117,8 @@ fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
     }
 }
 
-async fn org_id(app: &App, slug: &str) -> anyhow::Result<OrgId> {
-    let org = shortlist_store::orgs::find_by_slug(&app.db, slug)
-        .await?
-        .with_context(|| format!("no organisation with slug '{slug}'"))?;
-    Ok(org.org_id()?)
-}
-
 async fn connection(app: &App, slug: &str) -> anyhow::Result<Connection> {
-    let org = org_id(app, slug).await?;
+    let org = crate::admin::org_by_slug(app, slug).await?;
     app.icims
         .connection_for_org(&org)
         .await
@@ -180,7 +173,7 @@ pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
     match cmd {
         IcimsCommand::Create(a) => {
             let a = *a;
-            let org = org_id(app, &a.org).await?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
             let email = Email::parse(&a.observer).map_err(|e| anyhow::anyhow!("--observer: {e}"))?;
             let observer = shortlist_store::users::find_by_email(&app.db, &org, &email)
                 .await?
@@ -215,7 +208,7 @@ pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
             let c = connection(app, &org).await?;
             println!("{}", describe(&c));
             println!("endpoint URL: {}", endpoint(app));
-            let oid = org_id(app, &org).await?;
+            let oid = crate::admin::org_by_slug(app, &org).await?;
             let keys: Vec<String> = shortlist_store::templates::list(&app.db, &oid, false)
                 .await?
                 .into_iter()
@@ -236,7 +229,7 @@ pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
             trigger_statuses,
             resend_status,
         } => {
-            let oid = org_id(app, &org).await?;
+            let oid = crate::admin::org_by_slug(app, &org).await?;
             app.icims
                 .set_triggers(&oid, &trigger_statuses, resend_status.as_deref())
                 .await
@@ -244,7 +237,7 @@ pub async fn run(app: &App, cmd: IcimsCommand) -> anyhow::Result<()> {
             println!("trigger statuses: {}", trigger_statuses.join(", "));
         }
         IcimsCommand::RotateInbound { org, inbound_auth } => {
-            let oid = org_id(app, &org).await?;
+            let oid = crate::admin::org_by_slug(app, &org).await?;
             let creds = app
                 .icims
                 .rotate_inbound(&oid, inbound_auth.as_deref())

@@ -2,13 +2,12 @@
 //! and promoting them, rotating their secrets, and organisation API keys.
 
 use crate::app::App;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::Subcommand;
 use shortlist_app::AppError;
 use shortlist_app::credentials::Credentials;
 use shortlist_app::credentials::admin::NewPartner;
-use shortlist_store::orgs;
 
 #[derive(Subcommand, Debug)]
 pub enum PartnerCommand {
@@ -116,13 +115,6 @@ fn app_err(e: AppError) -> anyhow::Error {
     }
 }
 
-async fn org_id(app: &App, slug: &str) -> anyhow::Result<shortlist_domain::OrgId> {
-    let org = orgs::find_by_slug(&app.db, slug)
-        .await?
-        .with_context(|| format!("no organisation with slug '{slug}'"))?;
-    Ok(org.org_id()?)
-}
-
 pub async fn partner(app: &App, cmd: PartnerCommand) -> anyhow::Result<()> {
     let c = &app.credentials;
     match cmd {
@@ -137,7 +129,7 @@ pub async fn partner(app: &App, cmd: PartnerCommand) -> anyhow::Result<()> {
         } => {
             let mut orgs = Vec::new();
             for s in &slugs {
-                orgs.push(org_id(app, s.trim()).await?);
+                orgs.push(crate::admin::org_by_slug(app, s.trim()).await?);
             }
             let issued = c
                 .create_partner(NewPartner {
@@ -231,7 +223,7 @@ pub async fn apikey(app: &App, cmd: ApiKeyCommand) -> anyhow::Result<()> {
             scopes,
             expires_at,
         } => {
-            let who = Credentials::operator(&org_id(app, &org).await?);
+            let who = Credentials::operator(&crate::admin::org_by_slug(app, &org).await?);
             let k = c
                 .create_api_key(&who, false, &name, &scopes, expires_at)
                 .await
@@ -240,7 +232,7 @@ pub async fn apikey(app: &App, cmd: ApiKeyCommand) -> anyhow::Result<()> {
             println!("token (shown once): {}", k.token);
         }
         ApiKeyCommand::List { org } => {
-            let who = Credentials::operator(&org_id(app, &org).await?);
+            let who = Credentials::operator(&crate::admin::org_by_slug(app, &org).await?);
             for k in c.api_keys(&who).await.map_err(app_err)? {
                 let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
                 println!(
@@ -255,12 +247,12 @@ pub async fn apikey(app: &App, cmd: ApiKeyCommand) -> anyhow::Result<()> {
             }
         }
         ApiKeyCommand::Revoke { org, id } => {
-            let who = Credentials::operator(&org_id(app, &org).await?);
+            let who = Credentials::operator(&crate::admin::org_by_slug(app, &org).await?);
             c.revoke_api_key(&who, &id).await.map_err(app_err)?;
             println!("API key {id} revoked");
         }
         ApiKeyCommand::Rotate { org, id, window_hours } => {
-            let who = Credentials::operator(&org_id(app, &org).await?);
+            let who = Credentials::operator(&crate::admin::org_by_slug(app, &org).await?);
             let k = c
                 .rotate_api_key(&who, &id, TimeDelta::hours(window_hours.clamp(0, 24 * 30)))
                 .await

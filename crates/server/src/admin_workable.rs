@@ -5,7 +5,7 @@
 use crate::App;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use shortlist_domain::{Email, OrgId, UserId};
+use shortlist_domain::{Email, UserId};
 
 #[derive(Subcommand, Debug)]
 pub enum WorkableCommand {
@@ -47,17 +47,6 @@ pub struct OrgArgs {
     pub org: String,
 }
 
-async fn org_id(app: &App, slug: &str) -> anyhow::Result<OrgId> {
-    let org = shortlist_store::orgs::find_by_slug(&app.db, slug)
-        .await?
-        .with_context(|| format!("no organisation with slug '{slug}'"))?;
-    Ok(org.org_id()?)
-}
-
-fn app_err(e: shortlist_app::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
-}
-
 fn base_url(app: &App, account: &str) -> String {
     format!("{}/connectors/workable/{account}", app.recruiting.links.public_url())
 }
@@ -65,7 +54,7 @@ fn base_url(app: &App, account: &str) -> String {
 pub async fn run(app: &App, c: WorkableCommand) -> anyhow::Result<()> {
     match c {
         WorkableCommand::Create(a) => {
-            let org = org_id(app, &a.org).await?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
             let email = Email::parse(a.observer.trim()).map_err(|e| anyhow::anyhow!("--observer: {}", e.0))?;
             let user = shortlist_store::users::find_by_email(&app.db, &org, &email)
                 .await?
@@ -75,7 +64,7 @@ pub async fn run(app: &App, c: WorkableCommand) -> anyhow::Result<()> {
                 .workable
                 .connect(&org, &observer, &a.workable_token, a.subdomain, a.daily_budget)
                 .await
-                .map_err(app_err)?;
+                .map_err(crate::admin::app_err)?;
             crate::admin::warn_default_public_url();
             println!("connected: {}", conn.id);
             println!("give Workable these (the token is shown only now):");
@@ -86,8 +75,8 @@ pub async fn run(app: &App, c: WorkableCommand) -> anyhow::Result<()> {
             println!("  token     {token}");
         }
         WorkableCommand::RotateToken(a) => {
-            let org = org_id(app, &a.org).await?;
-            let (conn, token) = app.workable.rotate_token(&org).await.map_err(app_err)?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
+            let (conn, token) = app.workable.rotate_token(&org).await.map_err(crate::admin::app_err)?;
             println!("new base URL and token (shown only now; the old ones no longer work):");
             println!(
                 "  base URL  {}",
@@ -96,12 +85,12 @@ pub async fn run(app: &App, c: WorkableCommand) -> anyhow::Result<()> {
             println!("  token     {token}");
         }
         WorkableCommand::Show(a) => {
-            let org = org_id(app, &a.org).await?;
+            let org = crate::admin::org_by_slug(app, &a.org).await?;
             let conn = app
                 .workable
                 .connection_for_org(&org)
                 .await
-                .map_err(app_err)?
+                .map_err(crate::admin::app_err)?
                 .with_context(|| format!("organisation '{}' has no Workable connection", a.org))?;
             println!("connection {} (daily budget {})", conn.id, conn.daily_budget);
             println!(

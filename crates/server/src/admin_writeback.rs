@@ -3,10 +3,9 @@
 //! Shared by every connector: the runner and its parking are.
 
 use crate::App;
-use anyhow::Context;
 use clap::Args;
 use shortlist_app::connectors::writeback;
-use shortlist_domain::{InvitationId, OrgId};
+use shortlist_domain::InvitationId;
 use shortlist_store::ats_writeback as store;
 
 #[derive(Args, Debug)]
@@ -26,16 +25,9 @@ pub struct RetryArgs {
     pub invitation: String,
 }
 
-async fn org_id(app: &App, slug: &str) -> anyhow::Result<OrgId> {
-    let org = shortlist_store::orgs::find_by_slug(&app.db, slug)
-        .await?
-        .with_context(|| format!("no organisation with slug '{slug}'"))?;
-    Ok(org.org_id()?)
-}
-
 pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
     let org = match &a.org {
-        Some(slug) => Some(org_id(app, slug).await?),
+        Some(slug) => Some(crate::admin::org_by_slug(app, slug).await?),
         None => None,
     };
     let rows = store::parked(&app.db, org.as_ref()).await?;
@@ -60,7 +52,7 @@ pub async fn parked(app: &App, a: ParkedArgs) -> anyhow::Result<()> {
 }
 
 pub async fn retry(app: &App, a: RetryArgs) -> anyhow::Result<()> {
-    let org = org_id(app, &a.org).await?;
+    let org = crate::admin::org_by_slug(app, &a.org).await?;
     let inv = InvitationId::parse(&a.invitation).map_err(|e| anyhow::anyhow!("--invitation: {}", e.0))?;
     if writeback::retry_parked(&app.db, &org, &inv).await? {
         println!("queued: the write-back of {} will be sent again", a.invitation);
