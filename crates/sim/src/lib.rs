@@ -11,6 +11,7 @@ pub mod auth;
 pub mod greenhouse;
 mod html;
 pub mod icims;
+mod partner;
 mod persist;
 mod record;
 mod server;

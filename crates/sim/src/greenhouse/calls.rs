@@ -3,53 +3,19 @@
 //! Answers are validated the way Greenhouse renders them; a malformed one is reported back with
 //! `response_error` and changes nothing the recruiter sees.
 
-use std::time::Duration;
+use crate::partner::{http_failure, send};
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 use super::state::{Instance, ResponseErrorCall, ShownResult, StatusCheck, Trigger};
 use super::{ListOutcome, SendOutcome, SimHandle, validate};
 use crate::auth::basic_header;
 
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// For the partner's API: redirects are not followed (an API answer is the answer).
-pub(crate) fn api_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(CALL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
-}
-
-/// For opening `partner_profile_url` as a recruiter's browser would: redirects followed, no credentials.
-pub(crate) fn web_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(CALL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(10))
-        .build()?)
-}
-
 /// (status, body) of one call; status 0 and the transport error when nothing came back.
 async fn call(sim: &SimHandle, req: reqwest::RequestBuilder) -> (u16, String) {
-    let req = req
-        .header(AUTHORIZATION, basic_header(&sim.inner.cfg.api_key, ""))
-        .header(ACCEPT, "application/json");
-    match req.send().await {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            (status, resp.text().await.unwrap_or_default())
-        }
-        Err(e) => (0, format!("{e}")),
-    }
-}
-
-fn http_failure(status: u16, body: &str) -> String {
-    match status {
-        0 => format!("no answer: {body}"),
-        s => format!("HTTP {s}: {}", body.chars().take(200).collect::<String>()),
-    }
+    send(req.header(AUTHORIZATION, basic_header(&sim.inner.cfg.api_key, ""))).await
 }
 
 pub(crate) async fn list_tests(sim: &SimHandle) -> ListOutcome {

@@ -1,23 +1,13 @@
 //! The calls Workable makes to the partner: list tests and interview templates, create an
 //! assessment or interview, all with `Authorization: Bearer <the partner's token>`.
 
-use std::time::Duration;
+use crate::partner::http_failure;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::json;
 
 use super::state::{Kind, Order};
 use super::{ListOutcome, SendOutcome, SimHandle, validate};
-
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Redirects are not followed: an API answer is the answer.
-pub(crate) fn api_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(CALL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
-}
 
 fn url(sim: &SimHandle, path: &str) -> String {
     format!("{}/{path}", sim.inner.cfg.partner_base.trim_end_matches('/'))
@@ -25,23 +15,7 @@ fn url(sim: &SimHandle, path: &str) -> String {
 
 /// (status, body) of one call; status 0 and the transport error when nothing came back.
 async fn call(sim: &SimHandle, req: reqwest::RequestBuilder) -> (u16, String) {
-    let req = req
-        .header(AUTHORIZATION, format!("Bearer {}", sim.inner.cfg.partner_token))
-        .header(ACCEPT, "application/json");
-    match req.send().await {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            (status, resp.text().await.unwrap_or_default())
-        }
-        Err(e) => (0, format!("{e}")),
-    }
-}
-
-fn http_failure(status: u16, body: &str) -> String {
-    match status {
-        0 => format!("no answer: {body}"),
-        s => format!("HTTP {s}: {}", body.chars().take(200).collect::<String>()),
-    }
+    crate::partner::send(req.header(AUTHORIZATION, format!("Bearer {}", sim.inner.cfg.partner_token))).await
 }
 
 pub(crate) async fn list(sim: &SimHandle, kind: Kind) -> ListOutcome {

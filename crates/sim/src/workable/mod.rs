@@ -91,7 +91,7 @@ impl Simulator {
                 base_url: format!("http://{addr}"),
                 cfg,
                 state: Mutex::new(state::State::new(saved)),
-                api: calls::api_client()?,
+                api: crate::partner::api_client()?,
                 file,
                 restored,
             }),
