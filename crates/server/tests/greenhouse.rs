@@ -13,7 +13,7 @@ use api_common::{Api, sign_in};
 use common::{TestApp, client, eventually, mails_to};
 use reqwest::StatusCode;
 use serde_json::json;
-use shortlist_domain::{Role, UserId};
+use shortlist_domain::Role;
 use sim::greenhouse::{Mode, PartnerEndpoints, SimConfig, SimHandle, Simulator};
 use std::time::Duration;
 
@@ -32,12 +32,7 @@ async fn app() -> TestApp {
 
 /// Connects the signed-in admin's organisation (as observer) and returns its key.
 async fn connect(app: &TestApp, api: &Api) -> String {
-    let email = shortlist_domain::Email::parse(&api.email).unwrap();
-    let user = shortlist_store::users::find_by_email(&app.app.db, &api.org, &email)
-        .await
-        .unwrap()
-        .unwrap();
-    let observer = UserId::parse(&user.id).unwrap();
+    let observer = api_common::user_id(app, api).await;
     app.app.greenhouse.connect(&api.org, &observer, None).await.unwrap().1
 }
 
@@ -48,14 +43,6 @@ async fn sim(app: &TestApp, key: &str) -> SimHandle {
         mode: Mode::Patch,
     };
     Simulator::start("127.0.0.1:0", cfg).await.unwrap()
-}
-
-async fn invitations(app: &TestApp, api: &Api) -> i64 {
-    let sql = "SELECT COUNT(*) FROM invitations WHERE org_id = $1";
-    let org = api.org.as_str().to_string();
-    let (n,): (i64,) =
-        shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
-    n
 }
 
 /// A server, a signed-in admin whose organisation has the one-question text template `TEST`,
@@ -127,7 +114,7 @@ async fn a_test_sent_from_greenhouse_comes_back_complete_with_url_and_score() {
     let instance = sent.instance.unwrap();
     let again = gh.replay_send(instance).await;
     assert_eq!(again.partner_interview_id.as_deref(), Some(id.as_str()), "{again:?}");
-    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 1);
 
     // The candidate takes the interview from the e-mail link; two PATCHes fail with 503 first.
     gh.fail_next_patches(2, 503);
@@ -194,7 +181,7 @@ async fn wrong_keys_missing_emails_and_other_organisations_are_refused() {
     let sent = gh.send_test(nobody, TEST).await;
     assert_eq!(sent.status, 400, "{sent:?}");
     assert!(sent.body.contains("candidate.email"), "{}", sent.body);
-    assert_eq!(invitations(&app, &api).await, 0);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 0);
     let unknown = gh
         .send_test(gh.add_candidate("A", "B", Some("a.b@example.com")), "no-such-test")
         .await;
@@ -260,7 +247,7 @@ async fn an_admin_can_make_a_second_order_refused_instead_of_replayed() {
     let third = gh.send_test(cand, TEST).await;
     assert_eq!(third.status, 409, "{third:?}");
     assert!(third.body.contains(&id), "{}", third.body);
-    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 1);
     assert_eq!(mails_to(&email, 1, WAIT).await.len(), 1, "one e-mail for all three");
 
     // A reviewer cannot change it.
@@ -341,7 +328,7 @@ async fn under_reuse_a_new_application_gets_the_recent_result_without_a_new_inte
         )
     });
     assert!(shown.partner_profile_url.contains(&id), "{}", shown.partner_profile_url);
-    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 1);
     assert_eq!(mails_to(&email, 1, WAIT).await.len(), 1, "one invitation e-mail in all");
 }
 

@@ -12,7 +12,7 @@ use api_common::{Api, sign_in};
 use common::{TestApp, client, eventually};
 use reqwest::StatusCode;
 use serde_json::json;
-use shortlist_domain::{Role, UserId};
+use shortlist_domain::Role;
 use sim::workable::{SimConfig, SimHandle, Simulator};
 use std::time::Duration;
 
@@ -31,12 +31,7 @@ async fn connected() -> (TestApp, Api, String, String) {
     let api = sign_in(&app, Role::Admin).await;
     let spec = json!({"name": "Workable writing", "questions": [{"id": "q1", "kind": "text", "prompt": "?"}]});
     api.template(TEST, spec).await;
-    let email = shortlist_domain::Email::parse(&api.email).unwrap();
-    let user = shortlist_store::users::find_by_email(&app.app.db, &api.org, &email)
-        .await
-        .unwrap()
-        .unwrap();
-    let observer = UserId::parse(&user.id).unwrap();
+    let observer = api_common::user_id(&app, &api).await;
     let (conn, token) = app
         .app
         .workable
@@ -56,14 +51,6 @@ async fn sim(base: &str, token: &str) -> SimHandle {
     Simulator::start("127.0.0.1:0", cfg).await.unwrap()
 }
 
-async fn invitations(app: &TestApp, api: &Api) -> i64 {
-    let sql = "SELECT COUNT(*) FROM invitations WHERE org_id = $1";
-    let org = api.org.as_str().to_string();
-    let (n,): (i64,) =
-        shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
-    n
-}
-
 #[tokio::test]
 async fn an_assessment_ordered_in_workable_comes_back_completed_with_url_and_score() {
     let (app, api, base, token) = connected().await;
@@ -79,7 +66,7 @@ async fn an_assessment_ordered_in_workable_comes_back_completed_with_url_and_sco
     let order = sent.order.unwrap();
     let again = wk.replay(order).await;
     assert_eq!(again.id.as_deref(), Some(id.as_str()), "{again:?}");
-    assert_eq!(invitations(&app, &api).await, 1);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 1);
 
     wk.fail_next_callbacks(1, 500);
     api_common::complete_text_interview(&app, &email, "Clear words.").await;
@@ -116,7 +103,7 @@ async fn wrong_tokens_missing_emails_and_other_accounts_are_refused() {
     let sent = wk.send_assessment(nobody, job, TEST).await;
     assert_eq!(sent.status, 422, "{sent:?}");
     assert!(sent.body.contains("candidate.email"), "{}", sent.body);
-    assert_eq!(invitations(&app, &api).await, 0);
+    assert_eq!(api_common::invitation_count(&app, &api).await, 0);
     // Our token under another account's base URL is refused.
     let r = client()
         .get(format!(

@@ -230,3 +230,22 @@ pub async fn complete_text_interview(app: &TestApp, email: &str, answer: &str) {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{step}: {}", r.text().await.unwrap());
     }
 }
+
+/// The user behind a signed-in `api` (an ATS connection's observer in connector tests).
+pub async fn user_id(app: &TestApp, api: &Api) -> shortlist_domain::UserId {
+    let email = shortlist_domain::Email::parse(&api.email).unwrap();
+    let user = shortlist_store::users::find_by_email(&app.app.db, &api.org, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    shortlist_domain::UserId::parse(&user.id).unwrap()
+}
+
+/// How many invitations the organisation of `api` has, from the database.
+pub async fn invitation_count(app: &TestApp, api: &Api) -> i64 {
+    let sql = "SELECT COUNT(*) FROM invitations WHERE org_id = $1";
+    let org = api.org.as_str().to_string();
+    let (n,): (i64,) =
+        shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
+    n
+}

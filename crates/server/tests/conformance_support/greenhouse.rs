@@ -89,12 +89,7 @@ impl Driver for Greenhouse {
 
     async fn order_with_wrong_secret(&self, app: &TestApp) -> Answer {
         // This connection's key id with a different secret part.
-        let last = self.key.chars().last().unwrap();
-        let wrong = format!(
-            "{}{}",
-            &self.key[..self.key.len() - 1],
-            if last == 'A' { 'B' } else { 'A' }
-        );
+        let wrong = super::tampered(&self.key);
         let stranger = sim(app, &wrong).await;
         answer(send(&stranger, "Mallory", Some(&candidate_email("mallory"))).await)
     }
@@ -118,12 +113,7 @@ impl Driver for Greenhouse {
     }
 
     fn error_words(body: &str) -> Option<String> {
-        let v: serde_json::Value = serde_json::from_str(body).ok()?;
-        let mut words = v["message"].as_str()?.to_string();
-        for e in v["errors"].as_array()? {
-            words.push_str(&format!("; {}: {}", e["field"].as_str()?, e["message"].as_str()?));
-        }
-        Some(words)
+        super::json_error_words(body, "message")
     }
 
     fn fail_next_writes(&self, n: usize, status: u16) {

@@ -111,12 +111,7 @@ pub async fn app() -> TestApp {
 
 /// The admin of `api`, who connections act as.
 pub async fn observer(app: &TestApp, api: &Api) -> UserId {
-    let email = shortlist_domain::Email::parse(&api.email).unwrap();
-    let user = shortlist_store::users::find_by_email(&app.app.db, &api.org, &email)
-        .await
-        .unwrap()
-        .unwrap();
-    UserId::parse(&user.id).unwrap()
+    crate::api_common::user_id(app, api).await
 }
 
 /// The one-question text template every driver orders.
@@ -127,11 +122,7 @@ pub async fn package(api: &Api) {
 
 /// Rows in `invitations` of the organisation.
 pub async fn invitations(app: &TestApp, api: &Api) -> i64 {
-    let sql = "SELECT COUNT(*) FROM invitations WHERE org_id = $1";
-    let org = api.org.as_str().to_string();
-    let (n,): (i64,) =
-        shortlist_store::on_db!(&app.app.db, p => sqlx::query_as(sql).bind(&org).fetch_one(p).await).unwrap();
-    n
+    crate::api_common::invitation_count(app, api).await
 }
 
 /// The organisation's only invitation.
@@ -219,4 +210,21 @@ fn text_of(html: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+/// `secret` with its last character changed: the connection's identity, a wrong secret.
+pub fn tampered(secret: &str) -> String {
+    let last = secret.chars().last().unwrap();
+    format!("{}{}", &secret[..secret.len() - 1], if last == 'A' { 'B' } else { 'A' })
+}
+
+/// The words of a JSON error answer `{"<message_key>": …, "errors": [{"field", "message"}]}`
+/// (Greenhouse's "message", Workable's "error"); None when the body is not that shape.
+pub fn json_error_words(body: &str, message_key: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let mut words = v[message_key].as_str()?.to_string();
+    for e in v["errors"].as_array()? {
+        words.push_str(&format!("; {}: {}", e["field"].as_str()?, e["message"].as_str()?));
+    }
+    Some(words)
 }

@@ -92,12 +92,7 @@ impl Driver for Workable {
     }
 
     async fn order_with_wrong_secret(&self, _app: &TestApp) -> Answer {
-        let last = self.token.chars().last().unwrap();
-        let wrong = format!(
-            "{}{}",
-            &self.token[..self.token.len() - 1],
-            if last == 'A' { 'B' } else { 'A' }
-        );
+        let wrong = super::tampered(&self.token);
         let stranger = sim(&self.base, &wrong).await;
         let job = stranger.add_job("Nope");
         answer(send(&stranger, job, "Mallory", Some(&candidate_email("mallory"))).await)
@@ -127,12 +122,7 @@ impl Driver for Workable {
     }
 
     fn error_words(body: &str) -> Option<String> {
-        let v: serde_json::Value = serde_json::from_str(body).ok()?;
-        let mut words = v["error"].as_str()?.to_string();
-        for e in v["errors"].as_array()? {
-            words.push_str(&format!("; {}: {}", e["field"].as_str()?, e["message"].as_str()?));
-        }
-        Some(words)
+        super::json_error_words(body, "error")
     }
 
     fn fail_next_writes(&self, n: usize, status: u16) {
